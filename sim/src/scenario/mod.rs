@@ -1,0 +1,219 @@
+//! Scenario files: reading, validating, and handing plugins their sections.
+//!
+//! Loading has two stages. The file is first read into the serde shape of
+//! [`raw`] (syntax, types, unknown fields and value ranges are caught there,
+//! with the exact span), then cross-references are checked and resolved into
+//! a [`Scenario`] of indices. Every problem found is reported, each at its
+//! file, line and column. Sizes are checked against [`limits`] before
+//! anything is allocated for them.
+
+mod diagnostic;
+pub mod raw;
+mod validate;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use toml::Spanned;
+
+pub use diagnostic::{Diagnostic, ScenarioError, line_col};
+
+use crate::distribution::Distribution;
+use crate::estate::{DeviceType, DeviceTypeId, Placement, VulnId, Vulnerability};
+use crate::network::{Conduit, Network, Service, ServiceId, Zone, ZoneId};
+use crate::plugin::{Plugin, Registry};
+use crate::time::SimDuration;
+
+/// Limits that keep a mistyped scenario from exhausting memory.
+pub mod limits {
+    /// Largest scenario file read, in bytes.
+    pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+    /// Most devices in one scenario (a national estate).
+    pub const MAX_DEVICES: u64 = 2_000_000;
+    /// Most zones.
+    pub const MAX_ZONES: usize = 4_096;
+    /// Most device types.
+    pub const MAX_DEVICE_TYPES: usize = 4_096;
+    /// Most trials in one run.
+    pub const MAX_TRIALS: u32 = 1_000_000;
+    /// Longest trial.
+    pub const MAX_DURATION_DAYS: u64 = 3_650;
+}
+
+/// A scenario file's name and text.
+#[derive(Clone, Debug)]
+pub struct ScenarioSource {
+    /// The file as the user named it (or `<embedded>`), for messages.
+    pub file: String,
+    /// Its text.
+    pub text: Arc<str>,
+}
+
+impl ScenarioSource {
+    /// Reads a file, refusing files too large to be scenarios and files
+    /// that are not UTF-8.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Unreadable`], [`ScenarioError::TooLarge`] or
+    /// [`ScenarioError::NotUtf8`].
+    pub fn from_path(path: &Path) -> Result<Self, ScenarioError> {
+        let file = path.display().to_string();
+        let unreadable = |e: std::io::Error| ScenarioError::Unreadable { file: file.clone(), reason: e.to_string() };
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if meta.is_dir() {
+            return Err(ScenarioError::Unreadable { file, reason: "it is a directory".into() });
+        }
+        if meta.len() > limits::MAX_FILE_BYTES {
+            return Err(ScenarioError::TooLarge { file, size: meta.len(), limit: limits::MAX_FILE_BYTES });
+        }
+        let bytes = std::fs::read(path).map_err(unreadable)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| ScenarioError::NotUtf8 { file: file.clone(), offset: e.utf8_error().valid_up_to() })?;
+        Ok(ScenarioSource { file, text: text.into() })
+    }
+
+    /// A scenario held in memory.
+    pub fn from_text(file: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        ScenarioSource { file: file.into(), text: text.into() }
+    }
+
+    fn invalid(&self, diagnostics: Vec<Diagnostic>) -> ScenarioError {
+        ScenarioError::Invalid { file: self.file.clone(), source_text: self.text.clone(), diagnostics }
+    }
+}
+
+/// One device slot: its type and zone. Devices are numbered by their order
+/// in `placement`, so a device's number means the same in every trial.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceSlot {
+    /// Its type.
+    pub device_type: DeviceTypeId,
+    /// Its zone.
+    pub zone: ZoneId,
+}
+
+/// A validated scenario: every reference resolved to an index.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Short name.
+    pub name: String,
+    /// What it represents.
+    pub description: String,
+    /// Which variant or design it is.
+    pub variant: String,
+    /// Seed of the random streams.
+    pub seed: u64,
+    /// Default number of trials.
+    pub trials: u32,
+    /// Simulated span of one trial.
+    pub duration: SimDuration,
+    /// Services, built-in first.
+    pub services: Vec<Service>,
+    /// Zones in file order.
+    pub zones: Vec<Zone>,
+    /// Directed conduits (a bidirectional one appears twice).
+    pub conduits: Vec<Conduit>,
+    /// The zone graph.
+    pub network: Network,
+    /// Vulnerabilities in file order.
+    pub vulnerabilities: Vec<Vulnerability>,
+    /// Device types in file order.
+    pub device_types: Vec<DeviceType>,
+    /// Placement rows in file order.
+    pub placements: Vec<Placement>,
+    /// Every device, numbered by placement order.
+    pub devices: Vec<DeviceSlot>,
+    /// The file it came from.
+    pub source: ScenarioSource,
+}
+
+/// A scenario together with the configured attacks and defences it names.
+pub struct LoadedScenario {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// Its plugins, defences first, each group in kind order.
+    pub plugins: Vec<Box<dyn Plugin>>,
+}
+
+impl Scenario {
+    /// Loads and validates a scenario, configuring the plugins its
+    /// `[attacks.*]` and `[defences.*]` tables name from `registry`.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] listing every problem found.
+    pub fn load(source: ScenarioSource, registry: &Registry) -> Result<LoadedScenario, ScenarioError> {
+        let text = source.text.clone();
+        let raw: raw::RawScenario = match toml::from_str(&text) {
+            Ok(raw) => raw,
+            Err(e) => return Err(source.invalid(vec![Diagnostic::from_toml(&e)])),
+        };
+        let scenario = validate::validate(raw, source.clone()).map_err(|d| source.invalid(d))?;
+        let plugins = crate::plugin::configure_plugins(&scenario, registry).map_err(|d| source.invalid(d))?;
+        Ok(LoadedScenario { scenario: Arc::new(scenario), plugins })
+    }
+
+    /// Number of devices.
+    pub fn device_count(&self) -> u32 {
+        self.devices.len() as u32
+    }
+
+    /// Resolves a zone reference from a plugin's section.
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the zones that exist.
+    pub fn zone_ref(&self, r: &Spanned<String>) -> Result<ZoneId, Diagnostic> {
+        lookup(r, "zone", self.zones.iter().map(|z| z.id.as_str())).map(|i| ZoneId(i as u16))
+    }
+
+    /// Resolves a vulnerability reference from a plugin's section.
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the vulnerabilities that exist.
+    pub fn vulnerability_ref(&self, r: &Spanned<String>) -> Result<VulnId, Diagnostic> {
+        lookup(r, "vulnerability", self.vulnerabilities.iter().map(|v| v.id.as_str())).map(|i| VulnId(i as u8))
+    }
+
+    /// Resolves a device-type reference from a plugin's section.
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the device types that exist.
+    pub fn device_type_ref(&self, r: &Spanned<String>) -> Result<DeviceTypeId, Diagnostic> {
+        lookup(r, "device type", self.device_types.iter().map(|t| t.id.as_str())).map(|i| DeviceTypeId(i as u16))
+    }
+
+    /// The service a name refers to.
+    pub fn service_id(&self, name: &str) -> Option<ServiceId> {
+        self.services.iter().position(|s| s.id == name).map(|i| ServiceId(i as u8))
+    }
+
+    /// The patch lag of a device type: its own, or `default`.
+    pub fn patch_lag<'a>(&'a self, t: DeviceTypeId, default: &'a Distribution) -> &'a Distribution {
+        self.device_types[usize::from(t.0)].patch_lag.as_ref().unwrap_or(default)
+    }
+
+    /// Devices per zone, for reports.
+    pub fn devices_per_zone(&self) -> Vec<u32> {
+        let mut n = vec![0u32; self.zones.len()];
+        for d in &self.devices {
+            n[usize::from(d.zone.0)] += 1;
+        }
+        n
+    }
+}
+
+/// Finds `r` among `names`, or explains which names exist.
+pub(crate) fn lookup<'a>(
+    r: &Spanned<String>,
+    what: &str,
+    names: impl Iterator<Item = &'a str> + Clone,
+) -> Result<usize, Diagnostic> {
+    names.clone().position(|n| n == r.get_ref().as_str()).ok_or_else(|| {
+        let known: Vec<&str> = names.collect();
+        Diagnostic::at(r.span(), format!("unknown {what} `{}`", r.get_ref()))
+            .with_help(if known.is_empty() {
+                format!("this scenario defines no {what}")
+            } else {
+                format!("the {what}s of this scenario are: {}", known.join(", "))
+            })
+    })
+}

@@ -1,0 +1,213 @@
+//! The serde shape of a scenario file: what a user writes, before
+//! cross-references are checked. Field docs here are the format's reference
+//! documentation; they flow into `iomtsim schema`.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+use crate::distribution::Distribution;
+use crate::estate::{Criticality, Probability};
+use crate::time::{Offset, SimDuration};
+
+/// A hospital (or ward, or nation) of connected devices, the attacks against
+/// it and the defences it runs.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name, used for the output folder and the `scenario` column.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// What the scenario represents, for reports.
+    #[serde(default)]
+    pub description: String,
+    /// Which design or variant of the scenario this is, for the `variant` column.
+    #[serde(default = "default_variant")]
+    pub variant: String,
+    /// Seed of the run's random streams; trial `i` draws from stream `i`.
+    #[serde(default)]
+    pub seed: u64,
+    /// Monte-Carlo trials to run unless `--trials` says otherwise.
+    #[serde(default = "default_trials")]
+    #[schemars(with = "u32")]
+    pub trials: Spanned<u32>,
+    /// How much simulated time one trial covers, e.g. `30d`.
+    #[schemars(with = "SimDuration")]
+    pub duration: Spanned<SimDuration>,
+    /// Services beyond the built-in ones (smb, https, http, hl7, dicom,
+    /// telnet, ssh, rdp, mqtt).
+    #[serde(default)]
+    pub services: Vec<RawService>,
+    /// Network zones: groups of devices that talk freely to each other.
+    pub zones: Vec<RawZone>,
+    /// Conduits: which services one zone may use to reach another.
+    #[serde(default)]
+    pub conduits: Vec<RawConduit>,
+    /// Known vulnerabilities that device types carry and attacks exploit.
+    #[serde(default)]
+    pub vulnerabilities: Vec<RawVulnerability>,
+    /// Kinds of device and their security profile (MDS2 vocabulary).
+    pub device_types: Vec<RawDeviceType>,
+    /// How many devices of each type sit in which zone.
+    pub placement: Vec<RawPlacement>,
+    /// Attacks, keyed by kind (`[attacks.worm]`); see each kind's fields.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub attacks: BTreeMap<Spanned<String>, IgnoredAny>,
+    /// Defences, keyed by kind (`[defences.patching]`); see each kind's fields.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub defences: BTreeMap<Spanned<String>, IgnoredAny>,
+}
+
+fn default_variant() -> String {
+    "default".into()
+}
+
+fn default_trials() -> Spanned<u32> {
+    Spanned::new(0..0, 100)
+}
+
+/// A service beyond the built-in ones.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// Name used in `services` lists, e.g. `bacnet`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Its usual port, for reports.
+    pub port: u16,
+}
+
+/// A network zone (IEC 62443).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawZone {
+    /// Identifier used by conduits and placement.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Readable name for reports; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Outside the estate (internet, vendor network): holds no devices, but
+    /// attacks may start there and conduits may lead from it.
+    #[serde(default)]
+    pub external: bool,
+    /// IEC 62443 target security level SL-T (1–4), reported with results.
+    #[serde(default)]
+    #[schemars(with = "Option<u8>", range(min = 1, max = 4))]
+    pub security_level: Option<Spanned<u8>>,
+    /// Services the zone's hosts may use with each other. Absent: all of them
+    /// (a flat zone). `[]` isolates every host from its neighbours
+    /// (micro-segmentation).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub intra_zone: Option<Vec<Spanned<String>>>,
+}
+
+/// A conduit between two zones.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawConduit {
+    /// Zone whose hosts open connections.
+    #[schemars(with = "String")]
+    pub from: Spanned<String>,
+    /// Zone whose hosts accept them.
+    #[schemars(with = "String")]
+    pub to: Spanned<String>,
+    /// Services carried; `any` carries all.
+    #[schemars(with = "Vec<String>")]
+    pub services: Vec<Spanned<String>>,
+    /// Also carry the same services from `to` back to `from`.
+    #[serde(default)]
+    pub bidirectional: bool,
+}
+
+/// A known vulnerability.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVulnerability {
+    /// Identifier used by device types and attacks, e.g. `ms17-010`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// CVE identifier, for reports.
+    #[serde(default)]
+    pub cve: Option<String>,
+    /// CVSS v3.1 base score (0–10), for reports.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0.0, max = 10.0))]
+    pub cvss: Option<Spanned<f64>>,
+    /// The service an exploit reaches it through.
+    #[schemars(with = "String")]
+    pub service: Spanned<String>,
+    /// When it was disclosed, relative to the trial start (`-59d` is 59 days before).
+    #[serde(default)]
+    pub disclosed: Offset,
+    /// How long after disclosure the vendor ships a patch.
+    #[serde(default)]
+    pub vendor_patch_after: SimDuration,
+}
+
+/// A kind of device and its security profile.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeviceType {
+    /// Identifier used by placement, e.g. `infusion-pump`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Readable name for reports; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Services it listens on (MDS2 SAHD: what is left open).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub services: Vec<Spanned<String>>,
+    /// Vulnerabilities it carries, each on a share of the devices.
+    #[serde(default)]
+    pub vulnerabilities: Vec<RawDeviceVulnerability>,
+    /// Share of these devices on an operating system its maker no longer
+    /// patches (MDS2 CSUP); they never receive a patch.
+    #[serde(default)]
+    pub unsupported_os: Probability,
+    /// Time from a patch's release to its installation on one of these
+    /// devices, when the patching defence runs; overrides its default lag
+    /// (devices that need the vendor to patch them take longer).
+    #[serde(default)]
+    pub patch_lag: Option<Distribution>,
+    /// Patient records each device holds; counted as exposed when the device
+    /// is compromised.
+    #[serde(default)]
+    pub patient_records: u64,
+    /// Clinical criticality; downtime of `life-critical` and `high` devices
+    /// is also reported on its own.
+    #[serde(default)]
+    pub criticality: Criticality,
+}
+
+/// A vulnerability carried by a share of a device type.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeviceVulnerability {
+    /// The vulnerability's id.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Share of the devices that carry it (0–1).
+    #[serde(default = "Probability::one")]
+    pub share: Probability,
+}
+
+/// Devices of one type in one zone.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlacement {
+    /// The zone.
+    #[schemars(with = "String")]
+    pub zone: Spanned<String>,
+    /// The device type.
+    #[schemars(with = "String")]
+    pub device_type: Spanned<String>,
+    /// How many.
+    #[schemars(with = "u32")]
+    pub count: Spanned<u32>,
+}

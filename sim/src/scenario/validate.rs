@@ -1,0 +1,263 @@
+//! Second stage of loading: cross-references and limits, every problem
+//! gathered rather than stopping at the first.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::raw::RawScenario;
+use super::{DeviceSlot, Diagnostic, Scenario, ScenarioSource, limits, lookup};
+use crate::estate::{DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability};
+use crate::network::{BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
+use crate::time::SimDuration;
+
+/// Checks every cross-reference and limit of `raw`.
+pub(super) fn validate(raw: RawScenario, source: ScenarioSource) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut v = Validator::default();
+
+    let name = raw.name.get_ref().clone();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) || name.starts_with('.') {
+        v.push(
+            Diagnostic::at(raw.name.span(), format!("scenario name `{name}` cannot name an output folder"))
+                .with_help("use letters, digits, `-`, `_` and `.`, e.g. `regional-flat`"),
+        );
+    }
+    let trials = *raw.trials.get_ref();
+    if trials == 0 || trials > limits::MAX_TRIALS {
+        v.push(Diagnostic::at(
+            raw.trials.span(),
+            format!("trials must be between 1 and {}, found {trials}", limits::MAX_TRIALS),
+        ));
+    }
+    let duration = *raw.duration.get_ref();
+    if duration == SimDuration::ZERO || duration > SimDuration::from_days(limits::MAX_DURATION_DAYS) {
+        v.push(Diagnostic::at(
+            raw.duration.span(),
+            format!("duration must be above zero and at most {}d, found {duration}", limits::MAX_DURATION_DAYS),
+        ));
+    }
+
+    // Services: built-ins, then the scenario's own.
+    let mut services: Vec<Service> =
+        BUILTIN_SERVICES.iter().map(|&(id, port)| Service { id: id.into(), port }).collect();
+    for s in &raw.services {
+        if services.iter().any(|known| &known.id == s.id.get_ref()) || s.id.get_ref() == "any" {
+            v.push(Diagnostic::at(s.id.span(), format!("service `{}` is defined twice", s.id.get_ref())));
+        } else {
+            services.push(Service { id: s.id.get_ref().clone(), port: s.port });
+        }
+    }
+    if services.len() > MAX_SERVICES {
+        v.push(Diagnostic::whole_file(format!("at most {MAX_SERVICES} services are supported, found {}", services.len())));
+        services.truncate(MAX_SERVICES);
+    }
+    let service_names = || services.iter().map(|s| s.id.as_str());
+    let service_set = |v: &mut Validator, refs: &[Spanned<String>]| -> ServiceSet {
+        let mut set = ServiceSet::NONE;
+        for r in refs {
+            if r.get_ref() == "any" {
+                set = ServiceSet::ALL;
+            } else if let Some(i) = v.ok(lookup(r, "service", service_names())) {
+                set.insert(ServiceId(i as u8));
+            }
+        }
+        set
+    };
+
+    // Zones.
+    if raw.zones.is_empty() {
+        v.push(Diagnostic::whole_file("a scenario needs at least one zone").with_help("add a [[zones]] table"));
+    }
+    if raw.zones.len() > limits::MAX_ZONES {
+        v.push(Diagnostic::whole_file(format!("at most {} zones are supported", limits::MAX_ZONES)));
+        return Err(v.diagnostics);
+    }
+    v.unique(raw.zones.iter().map(|z| &z.id), "zone");
+    let mut zones = Vec::with_capacity(raw.zones.len());
+    for z in &raw.zones {
+        if let Some(sl) = &z.security_level
+            && !(1..=4).contains(sl.get_ref())
+        {
+            v.push(Diagnostic::at(sl.span(), format!("security_level must be 1, 2, 3 or 4 (IEC 62443 SL-T), found {}", sl.get_ref())));
+        }
+        let intra = match &z.intra_zone {
+            None => ServiceSet::ALL,
+            Some(list) => service_set(&mut v, list),
+        };
+        zones.push(Zone {
+            id: z.id.get_ref().clone(),
+            name: z.name.clone().unwrap_or_else(|| z.id.get_ref().clone()),
+            external: z.external,
+            security_level: z.security_level.as_ref().map(|s| *s.get_ref()),
+            intra,
+        });
+    }
+    let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
+        v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16))
+    };
+
+    // Conduits.
+    let mut conduits = Vec::new();
+    for c in &raw.conduits {
+        let from = zone_ref(&mut v, &c.from);
+        let to = zone_ref(&mut v, &c.to);
+        if c.services.is_empty() {
+            v.push(Diagnostic::at(c.from.span(), "a conduit must carry at least one service").with_help("list services, e.g. services = [\"hl7\"], or remove the conduit"));
+        }
+        let set = service_set(&mut v, &c.services);
+        if let (Some(from), Some(to)) = (from, to) {
+            if from == to {
+                v.push(
+                    Diagnostic::at(c.to.span(), format!("a conduit cannot join zone `{}` to itself", c.to.get_ref()))
+                        .with_help("traffic inside a zone is set by the zone's `intra_zone`"),
+                );
+                continue;
+            }
+            conduits.push(Conduit { from, to, services: set });
+            if c.bidirectional {
+                conduits.push(Conduit { from: to, to: from, services: set });
+            }
+        }
+    }
+
+    // Vulnerabilities.
+    if raw.vulnerabilities.len() > MAX_VULNERABILITIES {
+        v.push(Diagnostic::whole_file(format!("at most {MAX_VULNERABILITIES} vulnerabilities are supported")));
+        return Err(v.diagnostics);
+    }
+    v.unique(raw.vulnerabilities.iter().map(|x| &x.id), "vulnerability");
+    let mut vulnerabilities = Vec::new();
+    for x in &raw.vulnerabilities {
+        if let Some(cvss) = &x.cvss
+            && !(0.0..=10.0).contains(cvss.get_ref())
+        {
+            v.push(Diagnostic::at(cvss.span(), format!("cvss must be between 0 and 10, found {}", cvss.get_ref())));
+        }
+        let service = v.ok(lookup(&x.service, "service", service_names())).map(|i| ServiceId(i as u8));
+        vulnerabilities.push(Vulnerability {
+            id: x.id.get_ref().clone(),
+            cve: x.cve.clone(),
+            cvss: x.cvss.as_ref().map(|c| *c.get_ref()),
+            service: service.unwrap_or(ServiceId(0)),
+            disclosed: x.disclosed,
+            vendor_patch_after: x.vendor_patch_after,
+        });
+    }
+
+    // Device types.
+    if raw.device_types.len() > limits::MAX_DEVICE_TYPES {
+        v.push(Diagnostic::whole_file(format!("at most {} device types are supported", limits::MAX_DEVICE_TYPES)));
+        return Err(v.diagnostics);
+    }
+    v.unique(raw.device_types.iter().map(|t| &t.id), "device type");
+    let mut device_types = Vec::new();
+    for t in &raw.device_types {
+        let services = service_set(&mut v, &t.services);
+        v.unique(t.vulnerabilities.iter().map(|x| &x.id), "vulnerability of this device type");
+        let vulns = t
+            .vulnerabilities
+            .iter()
+            .filter_map(|x| {
+                v.ok(lookup(&x.id, "vulnerability", vulnerabilities.iter().map(|y| y.id.as_str())))
+                    .map(|i| (VulnId(i as u8), x.share.get()))
+            })
+            .collect();
+        device_types.push(DeviceType {
+            id: t.id.get_ref().clone(),
+            name: t.name.clone().unwrap_or_else(|| t.id.get_ref().clone()),
+            services,
+            vulnerabilities: vulns,
+            unsupported_os: t.unsupported_os.get(),
+            patch_lag: t.patch_lag.clone(),
+            patient_records: t.patient_records,
+            criticality: t.criticality,
+        });
+    }
+
+    // Placement, with the device total checked before any device is allocated.
+    let mut placements = Vec::new();
+    let mut total: u64 = 0;
+    for p in &raw.placement {
+        let zone = zone_ref(&mut v, &p.zone);
+        let device_type = v
+            .ok(lookup(&p.device_type, "device type", device_types.iter().map(|t| t.id.as_str())))
+            .map(|i| DeviceTypeId(i as u16));
+        if let Some(z) = zone
+            && zones[usize::from(z.0)].external
+        {
+            v.push(
+                Diagnostic::at(p.zone.span(), format!("zone `{}` is external and cannot hold devices", p.zone.get_ref()))
+                    .with_help("place devices in a zone of the estate; external zones only start attacks"),
+            );
+        }
+        let count = *p.count.get_ref();
+        total += u64::from(count);
+        if let (Some(zone), Some(device_type)) = (zone, device_type) {
+            placements.push(Placement { zone, device_type, count });
+        }
+    }
+    if total > limits::MAX_DEVICES {
+        let span = raw.placement.last().map(|p| p.count.span()).unwrap_or(0..0);
+        v.push(
+            Diagnostic::at(span, format!("placement adds up to {total} devices; the limit is {}", limits::MAX_DEVICES))
+                .with_help("check the counts for a stray digit"),
+        );
+    } else if total == 0 && !raw.placement.is_empty() {
+        v.push(Diagnostic::whole_file("placement puts no device anywhere").with_help("give at least one placement row a count above zero"));
+    } else if raw.placement.is_empty() {
+        v.push(Diagnostic::whole_file("a scenario needs at least one placement row").with_help("add [[placement]] with zone, device_type and count"));
+    }
+
+    if !v.diagnostics.is_empty() {
+        return Err(v.diagnostics);
+    }
+    let mut devices = Vec::with_capacity(total as usize);
+    for p in &placements {
+        devices.extend(std::iter::repeat_n(DeviceSlot { device_type: p.device_type, zone: p.zone }, p.count as usize));
+    }
+    let network = Network::new(&zones, &conduits);
+    Ok(Scenario {
+        name,
+        description: raw.description,
+        variant: raw.variant,
+        seed: raw.seed,
+        trials,
+        duration,
+        services,
+        zones,
+        conduits,
+        network,
+        vulnerabilities,
+        device_types,
+        placements,
+        devices,
+        source,
+    })
+}
+
+#[derive(Default)]
+struct Validator {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Validator {
+    fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    fn ok<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
+        r.map_err(|d| self.push(d)).ok()
+    }
+
+    fn unique<'a>(&mut self, ids: impl Iterator<Item = &'a Spanned<String>>, what: &str) {
+        let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
+        for id in ids {
+            if seen.insert(id.get_ref(), ()).is_some() {
+                self.push(
+                    Diagnostic::at(id.span(), format!("{what} `{}` is defined twice", id.get_ref()))
+                        .with_help("give each one a distinct id"),
+                );
+            }
+        }
+    }
+}
