@@ -83,6 +83,13 @@ impl Distribution {
     }
 }
 
+/// An exponentially distributed delay with the given rate per second: the
+/// waiting time to the next event of a Poisson stream.
+pub fn exponential_delay<R: Rng + ?Sized>(rng: &mut R, rate_per_sec: f64) -> SimDuration {
+    let x: f64 = rand_distr::Exp1.sample(rng);
+    SimDuration::from_secs_f64(x / rate_per_sec)
+}
+
 fn lognormal_params(median: SimDuration, p90: SimDuration) -> (f64, f64) {
     let mu = median.as_secs_f64().ln();
     let sigma = (p90.as_secs_f64().ln() - mu) / Z90;

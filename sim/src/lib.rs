@@ -38,11 +38,12 @@ mod plugin;
 mod queue;
 mod rng;
 mod runner;
+mod sampling;
 pub mod scenario;
 mod time;
 
 pub use device::{Device, DeviceIndex, DeviceState};
-pub use distribution::Distribution;
+pub use distribution::{Distribution, exponential_delay};
 pub use engine::{Handler, SchedulingError, Sim, SimBuilder};
 pub use estate::{Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability};
 pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
@@ -51,14 +52,15 @@ pub use plugin::{Plugin, PluginFactory, Registry, Role, Section, scenario_schema
 pub use queue::{Event, EventQueue, HandlerId};
 pub use rng::{TrialRng, trial_rng};
 pub use runner::{Engine, RunError, RunOptions};
+pub use sampling::{IndexedSet, PartitionedSet};
 pub use scenario::{Diagnostic, LoadedScenario, Scenario, ScenarioError, ScenarioSource};
 pub use time::{Offset, SimDuration, SimTime};
 
 /// What a plugin author needs.
 pub mod prelude {
     pub use crate::{
-        Diagnostic, Distribution, Event, HandlerId, Plugin, PluginFactory, Probability, Role, Scenario, Section, Signal,
-        Sim, SimBuilder, SimDuration, SimTime, VulnId, ZoneId,
+        Diagnostic, DeviceIndex, Distribution, Event, HandlerId, IndexedSet, PartitionedSet, Plugin, PluginFactory, Probability, Role, Scenario, Section, Signal,
+        Sim, SimBuilder, SimDuration, SimTime, VulnId, ZoneId, exponential_delay,
     };
     pub use rand::RngExt as _;
     pub use toml::Spanned;

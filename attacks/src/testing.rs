@@ -1,0 +1,55 @@
+//! Helpers shared by the plugins' tests: build a scenario from text, run
+//! trials, summarise.
+
+use iomtsim_sim::{Engine, RunOptions, Scenario, ScenarioSource, TrialResult};
+
+/// Loads `text` with every plugin of this crate, panicking with the
+/// rendered diagnostics if it is invalid.
+pub fn engine(text: &str) -> Engine {
+    match Scenario::load(ScenarioSource::from_text("test.toml", text), &crate::registry()) {
+        Ok(loaded) => Engine::new(loaded),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs `trials` trials of `text` with seed 1.
+pub fn run(text: &str, trials: u32, record_events: bool) -> Vec<TrialResult> {
+    let options = RunOptions { seed: 1, trials: 0..trials, threads: 0, record_events };
+    engine(text).run(&options, &|| {}).expect("thread pool")
+}
+
+/// Mean and 95% confidence half-width (normal approximation).
+pub fn mean_ci(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, 1.96 * (var / n).sqrt())
+}
+
+/// Mean compromised devices over `results`, with its 95% half-width.
+pub fn compromised(results: &[TrialResult]) -> (f64, f64) {
+    mean_ci(&results.iter().map(|r| f64::from(r.outcome.compromised)).collect::<Vec<_>>())
+}
+
+/// Asserts that the intervals `a` and `b` do not overlap and `a` is lower.
+pub fn assert_clearly_below(a: (f64, f64), b: (f64, f64), what: &str) {
+    assert!(
+        a.0 + a.1 < b.0 - b.1,
+        "{what}: expected {:.1} ± {:.1} to lie clearly below {:.1} ± {:.1}",
+        a.0,
+        a.1,
+        b.0,
+        b.1
+    );
+}
+
+/// Solves the multi-group SIR final-size relation
+/// `-ln(1 - z_i) = sum_j r[i][j] * z_j` by fixed-point iteration from
+/// `z = 1`, which converges to the major-outbreak solution.
+pub fn final_size(r: &[Vec<f64>]) -> Vec<f64> {
+    let mut z = vec![1.0; r.len()];
+    for _ in 0..10_000 {
+        z = (0..r.len()).map(|i| 1.0 - (-(0..r.len()).map(|j| r[i][j] * z[j]).sum::<f64>()).exp()).collect();
+    }
+    z
+}
