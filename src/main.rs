@@ -1,1 +1,24 @@
-fn main() {}
+//! `iomtsim`: the command-line program. It parses arguments, loads the
+//! scenario, calls the engine (`iomtsim-sim` with the plugins of
+//! `iomtsim-attacks`) and hands results to `iomtsim-analysis`; nothing more.
+
+mod cli;
+mod commands;
+mod failure;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let outcome = match cli.command {
+        cli::Command::Run(args) => commands::run::run(args),
+        cli::Command::Validate(args) => commands::validate::validate(args),
+        cli::Command::Schema => commands::schema::schema(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}

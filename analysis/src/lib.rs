@@ -1,1 +1,15 @@
-//! placeholder
+//! Datasets and statistics for iomtsim runs: trial outcomes and event logs
+//! as polars DataFrames written to Parquet or CSV, a `run.json` manifest,
+//! and means with confidence intervals. This is the only crate that builds
+//! polars, so the engine crates build and test without it.
+
+mod dataset;
+mod manifest;
+mod output;
+mod summary;
+
+pub use dataset::{events_frame, trials_frame};
+pub use manifest::RunManifest;
+pub use output::{OutputError, read_parquet, write_csv, write_parquet, write_text};
+pub use polars;
+pub use summary::{MetricSummary, SUMMARY_METRICS, half_width, render_table, summarize};

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use iomtsim_sim::prelude::*;
-use iomtsim_sim::{ServiceId, Zone};
+use iomtsim_sim::{DeviceTypeId, ServiceId, Zone};
 use serde::Deserialize;
 
 const T_EXPLOIT_REMOTE_SERVICES: &str = "T1210";
@@ -48,6 +48,11 @@ pub struct WormParams {
     #[serde(default = "no_devices")]
     #[schemars(with = "u32")]
     pub entry_devices: Spanned<u32>,
+    /// Draw the entry devices only among this device type (e.g. a clinical
+    /// workstation that opened an attachment). Absent: any type.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub entry_device_type: Option<Spanned<String>>,
     /// Infected hosts outside the estate scanning from the entry zone for
     /// the whole outbreak (e.g. the internet).
     #[serde(default)]
@@ -102,14 +107,23 @@ impl PluginFactory for WormFactory {
                 format!("scans_per_hour must be above 0 and at most 10,000,000, found {rate}"),
             ));
         }
+        let entry_type = match &p.entry_device_type {
+            Some(t) => scenario.device_type_ref(t).map(Some).map_err(|d| problems.push(d)).unwrap_or(None),
+            None => None,
+        };
         let entry_devices = *p.entry_devices.get_ref();
         if let Some(z) = entry {
-            let in_zone = scenario.devices_per_zone()[usize::from(z.0)];
-            if entry_devices > in_zone {
+            let candidates = scenario
+                .devices
+                .iter()
+                .filter(|d| d.zone == z && entry_type.is_none_or(|t| d.device_type == t))
+                .count() as u32;
+            if entry_devices > candidates {
+                let of_type = entry_type.map(|t| format!(" of type `{}`", scenario.device_types[usize::from(t.0)].id)).unwrap_or_default();
                 problems.push(
                     Diagnostic::at(
                         p.entry_devices.span(),
-                        format!("entry_devices is {entry_devices} but zone `{}` holds {in_zone} devices", p.entry_zone.get_ref()),
+                        format!("entry_devices is {entry_devices} but zone `{}` holds {candidates} devices{of_type}", p.entry_zone.get_ref()),
                     )
                     .with_help("infect at most as many devices as the zone holds"),
                 );
@@ -125,7 +139,7 @@ impl PluginFactory for WormFactory {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Worm { plan: Arc::new(WormPlan::new(scenario, &p, vuln, entry)), handlers: None }))
+        Ok(Box::new(Worm { plan: Arc::new(WormPlan::new(scenario, &p, vuln, entry, entry_type)), handlers: None }))
     }
 }
 
@@ -137,6 +151,7 @@ struct WormPlan {
     start: SimDuration,
     entry_zone: ZoneId,
     entry_devices: u32,
+    entry_type: Option<DeviceTypeId>,
     external_sources: u32,
     kill_switch_after: Option<SimDuration>,
     payload_delay: Option<Distribution>,
@@ -153,7 +168,7 @@ struct WormPlan {
 }
 
 impl WormPlan {
-    fn new(s: &Scenario, p: &WormParams, vuln: VulnId, entry_zone: ZoneId) -> Self {
+    fn new(s: &Scenario, p: &WormParams, vuln: VulnId, entry_zone: ZoneId, entry_type: Option<DeviceTypeId>) -> Self {
         let service: ServiceId = s.vulnerabilities[usize::from(vuln.0)].service;
         let listens: Vec<bool> = s.device_types.iter().map(|t| t.services.contains(service)).collect();
         let mut listeners = vec![0u32; s.zones.len()];
@@ -181,6 +196,7 @@ impl WormPlan {
             start: p.start,
             entry_zone,
             entry_devices: *p.entry_devices.get_ref(),
+            entry_type,
             external_sources: p.external_sources,
             kill_switch_after: p.kill_switch_after,
             payload_delay: p.payload_delay.clone(),
@@ -284,9 +300,12 @@ fn start_outbreak(sim: &mut Sim, _: Event) {
         }
         o.started = true;
         o.external = plan.external_sources;
-        // Patient zero(s): distinct devices of the entry zone, any type.
+        // Patient zero(s): distinct devices of the entry zone (of the entry type, if one is set).
         let mut candidates = IndexedSet::new(sim.device_count() as usize);
-        for d in (0..sim.device_count()).filter(|&d| sim.device(d).zone == plan.entry_zone) {
+        let is_candidate = |dev: iomtsim_sim::Device| {
+            dev.zone == plan.entry_zone && plan.entry_type.is_none_or(|t| dev.device_type == t)
+        };
+        for d in (0..sim.device_count()).filter(|&d| is_candidate(sim.device(d))) {
             candidates.insert(d);
         }
         for _ in 0..plan.entry_devices {

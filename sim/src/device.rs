@@ -37,6 +37,8 @@ pub struct DeviceState {
     pub ever_compromised: bool,
     /// It has lost its function to an attack (encrypted, bricked).
     pub disrupted: bool,
+    /// It has lost its function at some point in the trial.
+    pub ever_disrupted: bool,
     /// Incident response has cut it off the network.
     pub isolated: bool,
     /// The current compromise has been detected.

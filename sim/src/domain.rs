@@ -97,8 +97,13 @@ impl Sim {
         if s.disrupted {
             return false;
         }
-        self.change_state(d, |s| s.disrupted = true);
-        self.tally.disrupted += 1;
+        if !s.ever_disrupted {
+            self.tally.disrupted += 1;
+        }
+        self.change_state(d, |s| {
+            s.disrupted = true;
+            s.ever_disrupted = true;
+        });
         self.record(Signal::Disrupted, d, Some(technique));
         self.emit(Signal::Disrupted, d, 0);
         true

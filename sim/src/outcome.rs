@@ -75,9 +75,9 @@ pub struct TrialOutcome {
     pub still_compromised: u32,
     /// Distinct devices that lost their function (e.g. encrypted).
     pub disrupted: u32,
-    /// Isolations by incident response.
+    /// Isolations by incident response (a device isolated twice counts twice).
     pub isolated: u32,
-    /// Restorations by incident response.
+    /// Restorations by incident response (each rebuild counts).
     pub restored: u32,
     /// Patches installed during the trial.
     pub patched: u32,

@@ -15,6 +15,7 @@ use crate::time::{Offset, SimDuration};
 /// it and the defences it runs.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "iomtsim scenario")]
 pub struct RawScenario {
     /// Short name, used for the output folder and the `scenario` column.
     #[schemars(with = "String")]

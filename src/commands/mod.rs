@@ -1,0 +1,28 @@
+//! One module per subcommand.
+
+pub mod run;
+pub mod schema;
+pub mod validate;
+
+use std::path::Path;
+
+use iomtsim_sim::{LoadedScenario, Scenario, ScenarioSource};
+
+/// The reference hospital, run when no scenario is named.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/hospital/regional-flat.toml");
+
+/// The name the embedded default goes by in messages and manifests.
+pub const DEFAULT_SCENARIO_FILE: &str = "<embedded>/scenarios/hospital/regional-flat.toml";
+
+/// Reads a scenario file, or the embedded default.
+pub fn read_source(path: Option<&Path>) -> Result<ScenarioSource, iomtsim_sim::ScenarioError> {
+    match path {
+        Some(p) => ScenarioSource::from_path(p),
+        None => Ok(ScenarioSource::from_text(DEFAULT_SCENARIO_FILE, DEFAULT_SCENARIO)),
+    }
+}
+
+/// Loads and validates a scenario with every shipped attack and defence.
+pub fn load(source: ScenarioSource) -> Result<LoadedScenario, iomtsim_sim::ScenarioError> {
+    Scenario::load(source, &iomtsim_attacks::registry())
+}

@@ -1,0 +1,39 @@
+//! `iomtsim validate`: checks scenario files and reports every problem.
+
+use crate::cli::ValidateArgs;
+use crate::failure::Failure;
+
+/// Checks each file; fails with exit code 2 if any is invalid.
+pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
+    let mut reports = Vec::new();
+    let mut failed = 0;
+    for file in &args.files {
+        match super::read_source(Some(file)).and_then(super::load) {
+            Ok(loaded) => {
+                let s = &loaded.scenario;
+                println!(
+                    "ok: {} ({} devices of {} types in {} zones, {} conduits)",
+                    file.display(),
+                    s.device_count(),
+                    s.device_types.len(),
+                    s.zones.len(),
+                    s.conduits.len()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                reports.push(Failure::from(e));
+            }
+        }
+    }
+    if failed == 0 {
+        return Ok(());
+    }
+    let text: Vec<String> = reports
+        .into_iter()
+        .map(|f| match f {
+            Failure::BadInput(m) | Failure::Runtime(m) => m,
+        })
+        .collect();
+    Err(Failure::BadInput(format!("{}\n{failed} of {} files invalid", text.join("\n"), args.files.len())))
+}

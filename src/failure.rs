@@ -1,0 +1,43 @@
+//! How a command fails: bad input (exit code 2) or a failure to do the work
+//! (exit code 1), always as a message, never a panic.
+
+use std::process::ExitCode;
+
+/// A failed command.
+pub enum Failure {
+    /// The user's input is wrong; the message says how to fix it.
+    BadInput(String),
+    /// The work could not be done (disk full, permissions …).
+    Runtime(String),
+}
+
+impl Failure {
+    /// Prints the message and returns the exit code.
+    pub fn report(self) -> ExitCode {
+        match self {
+            Failure::BadInput(msg) => {
+                eprintln!("{}", msg.trim_end());
+                ExitCode::from(2)
+            }
+            Failure::Runtime(msg) => {
+                eprintln!("error: {}", msg.trim_end());
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+impl From<iomtsim_sim::ScenarioError> for Failure {
+    fn from(e: iomtsim_sim::ScenarioError) -> Self {
+        match &e {
+            iomtsim_sim::ScenarioError::Invalid { .. } => Failure::BadInput(e.to_string()),
+            _ => Failure::BadInput(format!("error: {e}")),
+        }
+    }
+}
+
+impl From<iomtsim_analysis::OutputError> for Failure {
+    fn from(e: iomtsim_analysis::OutputError) -> Self {
+        Failure::Runtime(e.to_string())
+    }
+}
