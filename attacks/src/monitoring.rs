@@ -103,3 +103,57 @@ fn detect_compromise(sim: &mut Sim, e: Event) {
         sim.detect(e.target, None);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    const RESPOND: &str = "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"100d\"";
+
+    #[test]
+    fn watched_compromises_are_detected_and_contained() {
+        let watched = run(
+            &lan(300, "-60d", "", "", &format!("[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = {{ dist = \"exponential\", mean = \"1h\" }}\n{RESPOND}")),
+            60,
+            false,
+        );
+        let blind = run(
+            &lan(300, "-60d", "", "", &format!("[defences.monitoring]\ncoverage = 0.0\ntime_to_detect = \"1h\"\n{RESPOND}")),
+            60,
+            false,
+        );
+        assert!(watched.iter().all(|r| r.outcome.detected));
+        assert!(blind.iter().all(|r| !r.outcome.detected));
+        assert_clearly_below(compromised(&watched), compromised(&blind), "compromised under monitoring");
+    }
+
+    #[test]
+    fn zone_coverage_overrides_the_default() {
+        let text = lan(
+            100,
+            "-60d",
+            "",
+            "",
+            "[defences.monitoring]\ncoverage = 1.0\nzones = { lan = 0.0 }\ntime_to_detect = \"1h\"",
+        );
+        assert!(run(&text, 10, false).iter().all(|r| !r.outcome.detected));
+    }
+
+    #[test]
+    fn time_to_detect_is_measured_from_the_first_compromise() {
+        let text = lan(100, "-60d", "", "start = \"5h\"", "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = \"2h\"");
+        for r in run(&text, 10, false) {
+            assert_eq!(r.outcome.first_compromise_h, Some(5.0));
+            assert_eq!(r.outcome.time_to_detect_h, Some(2.0));
+        }
+    }
+
+    #[test]
+    fn unknown_zones_are_reported() {
+        let text = lan(10, "-60d", "", "", "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"");
+        let err = iomtsim_sim::Scenario::load(iomtsim_sim::ScenarioSource::from_text("t.toml", text), &crate::registry())
+            .err()
+            .expect("unknown zone rejected");
+        assert!(err.to_string().contains("unknown zone `icu`"), "{err}");
+    }
+}

@@ -53,3 +53,34 @@ pub fn final_size(r: &[Vec<f64>]) -> Vec<f64> {
     }
     z
 }
+
+/// A flat LAN of `n` Windows hosts listening on SMB, all carrying a
+/// vulnerability disclosed `disclosed` before the start, with a worm
+/// entering through one host at time zero. `device_extra` is added to the
+/// device type, `worm_extra` to the worm, and `defences` appended.
+pub fn lan(n: u32, disclosed: &str, device_extra: &str, worm_extra: &str, defences: &str) -> String {
+    format!(
+        r#"
+        name = "lan"
+        duration = "10d"
+        zones = [{{ id = "lan" }}]
+        vulnerabilities = [{{ id = "eb", service = "smb", disclosed = "{disclosed}" }}]
+        [[device_types]]
+        id = "host"
+        services = ["smb"]
+        vulnerabilities = [{{ id = "eb" }}]
+        {device_extra}
+        [[placement]]
+        zone = "lan"
+        device_type = "host"
+        count = {n}
+        [attacks.worm]
+        exploit = "eb"
+        scans_per_hour = 2.0
+        entry_zone = "lan"
+        entry_devices = 1
+        {worm_extra}
+        {defences}
+        "#
+    )
+}
