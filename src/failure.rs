@@ -30,7 +30,8 @@ impl Failure {
 impl From<iomtsim_sim::ScenarioError> for Failure {
     fn from(e: iomtsim_sim::ScenarioError) -> Self {
         match &e {
-            iomtsim_sim::ScenarioError::Invalid { .. } => Failure::BadInput(e.to_string()),
+            iomtsim_sim::ScenarioError::Invalid { .. }
+            | iomtsim_sim::ScenarioError::NotUtf8 { .. } => Failure::BadInput(e.to_string()),
             _ => Failure::BadInput(format!("error: {e}")),
         }
     }

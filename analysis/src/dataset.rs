@@ -8,9 +8,15 @@ use polars::prelude::*;
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
-pub fn trials_frame(scenario: &Scenario, seed: u64, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+pub fn trials_frame(
+    scenario: &Scenario,
+    seed: u64,
+    results: &[TrialResult],
+) -> PolarsResult<DataFrame> {
     let n = results.len();
-    let o = |f: &dyn Fn(&iomtsim_sim::TrialOutcome) -> u32| results.iter().map(|r| f(&r.outcome)).collect::<Vec<u32>>();
+    let o = |f: &dyn Fn(&iomtsim_sim::TrialOutcome) -> u32| {
+        results.iter().map(|r| f(&r.outcome)).collect::<Vec<u32>>()
+    };
     let columns = vec![
         Column::new("scenario".into(), vec![scenario.name.as_str(); n]),
         Column::new("variant".into(), vec![scenario.variant.as_str(); n]),
@@ -24,25 +30,55 @@ pub fn trials_frame(scenario: &Scenario, seed: u64, results: &[TrialResult]) -> 
         Column::new("isolated".into(), o(&|x| x.isolated)),
         Column::new("restored".into(), o(&|x| x.restored)),
         Column::new("patched".into(), o(&|x| x.patched)),
-        Column::new("records_exposed".into(), results.iter().map(|r| r.outcome.records_exposed).collect::<Vec<u64>>()),
+        Column::new(
+            "records_exposed".into(),
+            results
+                .iter()
+                .map(|r| r.outcome.records_exposed)
+                .collect::<Vec<u64>>(),
+        ),
         Column::new(
             "downtime_device_hours".into(),
-            results.iter().map(|r| r.outcome.downtime_device_hours).collect::<Vec<f64>>(),
+            results
+                .iter()
+                .map(|r| r.outcome.downtime_device_hours)
+                .collect::<Vec<f64>>(),
         ),
         Column::new(
             "critical_downtime_device_hours".into(),
-            results.iter().map(|r| r.outcome.critical_downtime_device_hours).collect::<Vec<f64>>(),
+            results
+                .iter()
+                .map(|r| r.outcome.critical_downtime_device_hours)
+                .collect::<Vec<f64>>(),
         ),
-        Column::new("detected".into(), results.iter().map(|r| r.outcome.detected).collect::<Vec<bool>>()),
+        Column::new(
+            "detected".into(),
+            results
+                .iter()
+                .map(|r| r.outcome.detected)
+                .collect::<Vec<bool>>(),
+        ),
         Column::new(
             "time_to_detect_h".into(),
-            results.iter().map(|r| r.outcome.time_to_detect_h).collect::<Vec<Option<f64>>>(),
+            results
+                .iter()
+                .map(|r| r.outcome.time_to_detect_h)
+                .collect::<Vec<Option<f64>>>(),
         ),
         Column::new(
             "first_compromise_h".into(),
-            results.iter().map(|r| r.outcome.first_compromise_h).collect::<Vec<Option<f64>>>(),
+            results
+                .iter()
+                .map(|r| r.outcome.first_compromise_h)
+                .collect::<Vec<Option<f64>>>(),
         ),
-        Column::new("events".into(), results.iter().map(|r| r.outcome.events).collect::<Vec<u64>>()),
+        Column::new(
+            "events".into(),
+            results
+                .iter()
+                .map(|r| r.outcome.events)
+                .collect::<Vec<u64>>(),
+        ),
     ];
     DataFrame::new(n, columns)
 }
@@ -67,7 +103,11 @@ pub fn events_frame(scenario: &Scenario, results: &[TrialResult]) -> PolarsResul
             time_s.push(e.time.as_secs_f64());
             kind.push(e.kind.as_str());
             device.push(e.device);
-            device_type.push(scenario.device_types[usize::from(slot.device_type.0)].id.as_str());
+            device_type.push(
+                scenario.device_types[usize::from(slot.device_type.0)]
+                    .id
+                    .as_str(),
+            );
             zone.push(scenario.zones[usize::from(slot.zone.0)].id.as_str());
             technique.push(e.technique);
         }

@@ -42,7 +42,11 @@ impl PluginFactory for MonitoringFactory {
         generator.subschema_for::<MonitoringParams>()
     }
 
-    fn configure(&self, section: &Section<'_>, scenario: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+    fn configure(
+        &self,
+        section: &Section<'_>,
+        scenario: &Scenario,
+    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let params: MonitoringParams = section.parse()?;
         let mut coverage = vec![params.coverage.get(); scenario.zones.len()];
         let mut problems = Vec::new();
@@ -55,7 +59,11 @@ impl PluginFactory for MonitoringFactory {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Monitoring { coverage, time_to_detect: params.time_to_detect, handlers: None }))
+        Ok(Box::new(Monitoring {
+            coverage,
+            time_to_detect: params.time_to_detect,
+            handlers: None,
+        }))
     }
 }
 
@@ -82,7 +90,11 @@ impl Plugin for Monitoring {
 
     fn start_trial(&self, sim: &mut Sim) {
         let (_, detect) = self.handlers.expect("built before trials start");
-        sim.insert_state(Watch { coverage: self.coverage.clone(), time_to_detect: self.time_to_detect.clone(), detect });
+        sim.insert_state(Watch {
+            coverage: self.coverage.clone(),
+            time_to_detect: self.time_to_detect.clone(),
+            detect,
+        });
     }
 }
 
@@ -108,23 +120,44 @@ fn detect_compromise(sim: &mut Sim, e: Event) {
 mod tests {
     use crate::testing::*;
 
-    const RESPOND: &str = "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"100d\"";
+    const RESPOND: &str =
+        "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"100d\"";
 
     #[test]
     fn watched_compromises_are_detected_and_contained() {
         let watched = run(
-            &lan(300, "-60d", "", "", &format!("[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = {{ dist = \"exponential\", mean = \"1h\" }}\n{RESPOND}")),
+            &lan(
+                300,
+                "-60d",
+                "",
+                "",
+                &format!(
+                    "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = {{ dist = \"exponential\", mean = \"1h\" }}\n{RESPOND}"
+                ),
+            ),
             60,
             false,
         );
         let blind = run(
-            &lan(300, "-60d", "", "", &format!("[defences.monitoring]\ncoverage = 0.0\ntime_to_detect = \"1h\"\n{RESPOND}")),
+            &lan(
+                300,
+                "-60d",
+                "",
+                "",
+                &format!(
+                    "[defences.monitoring]\ncoverage = 0.0\ntime_to_detect = \"1h\"\n{RESPOND}"
+                ),
+            ),
             60,
             false,
         );
         assert!(watched.iter().all(|r| r.outcome.detected));
         assert!(blind.iter().all(|r| !r.outcome.detected));
-        assert_clearly_below(compromised(&watched), compromised(&blind), "compromised under monitoring");
+        assert_clearly_below(
+            compromised(&watched),
+            compromised(&blind),
+            "compromised under monitoring",
+        );
     }
 
     #[test]
@@ -141,7 +174,13 @@ mod tests {
 
     #[test]
     fn time_to_detect_is_measured_from_the_first_compromise() {
-        let text = lan(100, "-60d", "", "start = \"5h\"", "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = \"2h\"");
+        let text = lan(
+            100,
+            "-60d",
+            "",
+            "start = \"5h\"",
+            "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = \"2h\"",
+        );
         for r in run(&text, 10, false) {
             assert_eq!(r.outcome.first_compromise_h, Some(5.0));
             assert_eq!(r.outcome.time_to_detect_h, Some(2.0));
@@ -150,10 +189,19 @@ mod tests {
 
     #[test]
     fn unknown_zones_are_reported() {
-        let text = lan(10, "-60d", "", "", "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"");
-        let err = iomtsim_sim::Scenario::load(iomtsim_sim::ScenarioSource::from_text("t.toml", text), &crate::registry())
-            .err()
-            .expect("unknown zone rejected");
+        let text = lan(
+            10,
+            "-60d",
+            "",
+            "",
+            "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"",
+        );
+        let err = iomtsim_sim::Scenario::load(
+            iomtsim_sim::ScenarioSource::from_text("t.toml", text),
+            &crate::registry(),
+        )
+        .err()
+        .expect("unknown zone rejected");
         assert!(err.to_string().contains("unknown zone `icu`"), "{err}");
     }
 }

@@ -40,9 +40,16 @@ impl PluginFactory for PatchingFactory {
         generator.subschema_for::<PatchingParams>()
     }
 
-    fn configure(&self, section: &Section<'_>, _: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+    fn configure(
+        &self,
+        section: &Section<'_>,
+        _: &Scenario,
+    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let params: PatchingParams = section.parse()?;
-        Ok(Box::new(Patching { params, install: None }))
+        Ok(Box::new(Patching {
+            params,
+            install: None,
+        }))
     }
 }
 
@@ -77,7 +84,9 @@ impl Plugin for Patching {
                 let installed = released.plus(lag.sample(sim.rng()));
                 match installed.to_time() {
                     None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
-                    Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("trial has not started"),
+                    Some(at) => sim
+                        .schedule_at(at, install, d, u64::from(v.0))
+                        .expect("trial has not started"),
                 }
             }
         }
@@ -92,14 +101,21 @@ fn install_patch(sim: &mut Sim, e: Event) {
 mod tests {
     use crate::testing::*;
 
-    fn mean(results: &[iomtsim_sim::TrialResult], f: impl Fn(&iomtsim_sim::TrialOutcome) -> f64) -> f64 {
+    fn mean(
+        results: &[iomtsim_sim::TrialResult],
+        f: impl Fn(&iomtsim_sim::TrialOutcome) -> f64,
+    ) -> f64 {
         results.iter().map(|r| f(&r.outcome)).sum::<f64>() / results.len() as f64
     }
 
     #[test]
     fn patches_installed_before_the_outbreak_stop_it() {
         let none = run(&lan(300, "-60d", "", "", ""), 40, false);
-        let patched = run(&lan(300, "-60d", "", "", "[defences.patching]\nlag = \"10d\""), 40, false);
+        let patched = run(
+            &lan(300, "-60d", "", "", "[defences.patching]\nlag = \"10d\""),
+            40,
+            false,
+        );
         assert!(mean(&none, |o| f64::from(o.compromised)) > 250.0);
         // Only patient zero, which the worm reached by other means.
         assert!(patched.iter().all(|r| r.outcome.compromised == 1));
@@ -107,7 +123,17 @@ mod tests {
 
     #[test]
     fn coverage_is_the_share_of_devices_patched() {
-        let half = run(&lan(300, "-60d", "", "", "[defences.patching]\nlag = \"10d\"\ncoverage = 0.5"), 40, false);
+        let half = run(
+            &lan(
+                300,
+                "-60d",
+                "",
+                "",
+                "[defences.patching]\nlag = \"10d\"\ncoverage = 0.5",
+            ),
+            40,
+            false,
+        );
         let none = run(&lan(300, "-60d", "", "", ""), 40, false);
         let (h, n) = (compromised(&half), compromised(&none));
         assert_clearly_below(h, n, "compromised with half the devices patched");
@@ -117,8 +143,17 @@ mod tests {
 
     #[test]
     fn unsupported_devices_are_never_patched() {
-        let results =
-            run(&lan(300, "-60d", "unsupported_os = 1.0", "", "[defences.patching]\nlag = \"10d\""), 20, false);
+        let results = run(
+            &lan(
+                300,
+                "-60d",
+                "unsupported_os = 1.0",
+                "",
+                "[defences.patching]\nlag = \"10d\"",
+            ),
+            20,
+            false,
+        );
         assert!(results.iter().all(|r| r.outcome.patched == 0));
         assert!(mean(&results, |o| f64::from(o.compromised)) > 250.0);
     }
@@ -127,19 +162,49 @@ mod tests {
     fn patches_released_during_the_trial_are_installed_after_the_lag() {
         // Disclosed at the start with a one-day vendor delay and a fixed
         // one-day lag: every patch lands at exactly 48 hours.
-        let text = lan(200, "0s", "", "start = \"3d\"", "[defences.patching]\nlag = \"1d\"")
-            .replace("disclosed = \"0s\"", "disclosed = \"0s\", vendor_patch_after = \"1d\"");
+        let text = lan(
+            200,
+            "0s",
+            "",
+            "start = \"3d\"",
+            "[defences.patching]\nlag = \"1d\"",
+        )
+        .replace(
+            "disclosed = \"0s\"",
+            "disclosed = \"0s\", vendor_patch_after = \"1d\"",
+        );
         let results = run(&text, 10, true);
         for r in &results {
             assert_eq!(r.outcome.patched, 200);
-            assert!(r.events.iter().filter(|e| e.kind == iomtsim_sim::Signal::Patched).all(|e| e.time.as_hours_f64() == 48.0));
-            assert_eq!(r.outcome.compromised, 1, "the outbreak starts after every patch");
+            assert!(
+                r.events
+                    .iter()
+                    .filter(|e| e.kind == iomtsim_sim::Signal::Patched)
+                    .all(|e| e.time.as_hours_f64() == 48.0)
+            );
+            assert_eq!(
+                r.outcome.compromised, 1,
+                "the outbreak starts after every patch"
+            );
         }
     }
 
     #[test]
     fn a_device_types_own_lag_overrides_the_default() {
-        let slow = run(&lan(300, "-60d", "patch_lag = \"1000d\"", "", "[defences.patching]\nlag = \"10d\""), 20, false);
-        assert!(slow.iter().all(|r| r.outcome.compromised > 200), "the type's 1000-day lag applies");
+        let slow = run(
+            &lan(
+                300,
+                "-60d",
+                "patch_lag = \"1000d\"",
+                "",
+                "[defences.patching]\nlag = \"10d\"",
+            ),
+            20,
+            false,
+        );
+        assert!(
+            slow.iter().all(|r| r.outcome.compromised > 200),
+            "the type's 1000-day lag applies"
+        );
     }
 }

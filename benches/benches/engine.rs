@@ -1,1 +1,151 @@
-fn main() {}
+//! Engine throughput: events per second for the reference hospital, and for
+//! a bare priority-queue loop of the same event count, so that the engine's
+//! overhead over its queue reads as a ratio; trial cost as the estate grows
+//! (1k / 10k / 100k devices); and a whole 1,000-trial run.
+//!
+//! Run with `cargo bench -p iomtsim-benches`.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use iomtsim_sim::{
+    Engine, Event, EventQueue, HandlerId, RunOptions, Scenario, ScenarioSource, SimTime,
+};
+use rand::{Rng, SeedableRng};
+
+const REFERENCE: &str = include_str!("../../scenarios/hospital/regional-flat.toml");
+const SEED: u64 = 20170512;
+const TRIAL: u32 = 3;
+/// Trials per measured batch of the reference hospital: outbreaks vary in
+/// size from trial to trial, so one trial is not representative.
+const BATCH: u32 = 16;
+
+fn engine(name: &str, text: &str) -> Engine {
+    let loaded = Scenario::load(
+        ScenarioSource::from_text(name, text.to_owned()),
+        &iomtsim_attacks::registry(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Engine::new(loaded)
+}
+
+/// The same pop-touch-push work with no engine around it: pop the earliest
+/// event, update a plain state vector, push a successor at a random later
+/// time, keeping about `pending` events in the queue.
+fn bare_queue_loop(events: u64, devices: usize, pending: usize) -> u64 {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut state = vec![0u32; devices];
+    let mut q = EventQueue::new();
+    for i in 0..pending {
+        q.push(Event {
+            time: SimTime(rng.next_u64() % 1_000_000),
+            handler: HandlerId(0),
+            target: i as u32,
+            tag: 0,
+        });
+    }
+    let mut done = 0;
+    while done < events {
+        let e = q.pop().expect("queue never drains");
+        state[e.target as usize % devices] += 1;
+        let target = (rng.next_u64() % devices as u64) as u32;
+        q.push(Event {
+            time: SimTime(e.time.0 + rng.next_u64() % 1_000_000),
+            handler: HandlerId(0),
+            target,
+            tag: 0,
+        });
+        done += 1;
+    }
+    state.iter().map(|&x| u64::from(x)).sum()
+}
+
+fn reference_hospital(c: &mut Criterion) {
+    let e = engine("regional-flat.toml", REFERENCE);
+    let run_batch = || {
+        (0..BATCH)
+            .map(|t| e.run_trial(SEED, t, false).outcome.events)
+            .sum::<u64>()
+    };
+    let events = run_batch();
+    let devices = e.scenario().device_count() as usize;
+    let mut group = c.benchmark_group("reference_hospital");
+    group.throughput(Throughput::Elements(events));
+    // Whole trials, set-up of 6,060 device entities included.
+    group.bench_function("engine_16_trials", |b| b.iter(|| black_box(run_batch())));
+    group.bench_function("bare_queue_same_events", |b| {
+        b.iter(|| black_box(bare_queue_loop(events, devices, 64)))
+    });
+    group.finish();
+}
+
+fn flat_estate(devices: u32) -> String {
+    // Hosts of one flat zone, a fifth of them Windows machines on SMB, a
+    // worm entering through one of those.
+    let windows = devices / 5;
+    format!(
+        r#"
+        name = "flat-{devices}"
+        duration = "30d"
+        zones = [{{ id = "lan" }}]
+        vulnerabilities = [{{ id = "eb", service = "smb", disclosed = "-59d" }}]
+        device_types = [
+          {{ id = "pc", services = ["smb"], vulnerabilities = [{{ id = "eb" }}] }},
+          {{ id = "pump", services = ["https"] }},
+        ]
+        placement = [
+          {{ zone = "lan", device_type = "pc", count = {windows} }},
+          {{ zone = "lan", device_type = "pump", count = {} }},
+        ]
+        [attacks.worm]
+        exploit = "eb"
+        exploit_success = 0.9
+        scans_per_hour = 2.0
+        entry_zone = "lan"
+        entry_devices = 1
+        entry_device_type = "pc"
+        payload_delay = "10m"
+        ransom_noticed_after = {{ dist = "lognormal", median = "30m", p90 = "4h" }}
+        [defences.patching]
+        lag = {{ dist = "lognormal", median = "58d", p90 = "240d" }}
+        coverage = 0.57
+        [defences.incident_response]
+        isolate_after = "1h"
+        restore_time = {{ dist = "lognormal", median = "21d", p90 = "90d" }}
+        "#,
+        devices - windows
+    )
+}
+
+fn scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("flat_estate_trial");
+    group.sample_size(10);
+    for devices in [1_000u32, 10_000, 100_000] {
+        let e = engine("flat.toml", &flat_estate(devices));
+        let events = e.run_trial(SEED, TRIAL, false).outcome.events;
+        group.throughput(Throughput::Elements(events));
+        group.bench_with_input(BenchmarkId::from_parameter(devices), &e, |b, e| {
+            b.iter(|| black_box(e.run_trial(SEED, TRIAL, false)))
+        });
+    }
+    group.finish();
+}
+
+fn thousand_trials(c: &mut Criterion) {
+    let e = engine("regional-flat.toml", REFERENCE);
+    let mut group = c.benchmark_group("reference_hospital_run");
+    group.sample_size(10);
+    let options = RunOptions {
+        seed: SEED,
+        trials: 0..1000,
+        threads: 0,
+        record_events: false,
+    };
+    group.bench_function("1000_trials_all_cores", |b| {
+        b.iter(|| black_box(e.run(&options, &|| {}).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, reference_hospital, scaling, thousand_trials);
+criterion_main!(benches);

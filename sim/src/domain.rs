@@ -18,22 +18,35 @@ impl Sim {
 
     /// What device `d` is.
     pub fn device(&self, d: DeviceIndex) -> Device {
-        *self.world.get::<Device>(self.devices[d as usize]).expect("every device has Device")
+        *self
+            .world
+            .get::<Device>(self.devices[d as usize])
+            .expect("every device has Device")
     }
 
     /// What has happened to device `d`.
     pub fn device_state(&self, d: DeviceIndex) -> DeviceState {
-        *self.world.get::<DeviceState>(self.devices[d as usize]).expect("every device has DeviceState")
+        *self
+            .world
+            .get::<DeviceState>(self.devices[d as usize])
+            .expect("every device has DeviceState")
     }
 
     fn state_mut(&mut self, d: DeviceIndex) -> Mut<'_, DeviceState> {
-        self.world.get_mut::<DeviceState>(self.devices[d as usize]).expect("every device has DeviceState")
+        self.world
+            .get_mut::<DeviceState>(self.devices[d as usize])
+            .expect("every device has DeviceState")
     }
 
     fn record(&mut self, kind: Signal, device: DeviceIndex, technique: Option<&'static str>) {
         let time = self.now();
         if let Some(log) = &mut self.log {
-            log.push(EventRecord { time, kind, device, technique });
+            log.push(EventRecord {
+                time,
+                kind,
+                device,
+                technique,
+            });
         }
     }
 
@@ -43,7 +56,9 @@ impl Sim {
         let now = self.now();
         let critical = {
             let t = self.device(d).device_type;
-            self.scenario.device_types[usize::from(t.0)].criticality.is_critical()
+            self.scenario.device_types[usize::from(t.0)]
+                .criticality
+                .is_critical()
         };
         let mut state = self.state_mut(d);
         let was_down = state.unavailable();
@@ -80,7 +95,8 @@ impl Sim {
         t.peak_compromised = t.peak_compromised.max(t.compromised_now);
         if first_time {
             t.compromised_ever += 1;
-            let records = self.scenario.device_types[usize::from(self.device(d).device_type.0)].patient_records;
+            let records = self.scenario.device_types[usize::from(self.device(d).device_type.0)]
+                .patient_records;
             self.tally.records_exposed += records;
         }
         self.tally.first_compromise.get_or_insert(self.now());
@@ -184,7 +200,10 @@ impl Sim {
             if let Some(since) = state.unavailable_since {
                 let span = horizon - since;
                 self.tally.downtime += span;
-                if self.scenario.device_types[usize::from(device.device_type.0)].criticality.is_critical() {
+                if self.scenario.device_types[usize::from(device.device_type.0)]
+                    .criticality
+                    .is_critical()
+                {
                     self.tally.critical_downtime += span;
                 }
             }
@@ -212,6 +231,9 @@ impl Sim {
             first_compromise_h: hours(t.first_compromise),
             events: t.events,
         };
-        TrialResult { outcome, events: self.log.take().unwrap_or_default() }
+        TrialResult {
+            outcome,
+            events: self.log.take().unwrap_or_default(),
+        }
     }
 }

@@ -60,7 +60,10 @@ impl SimBuilder {
     }
 
     pub(crate) fn finish(self) -> Program {
-        Program { handlers: self.handlers, subscribers: self.subscribers }
+        Program {
+            handlers: self.handlers,
+            subscribers: self.subscribers,
+        }
     }
 }
 
@@ -137,7 +140,12 @@ impl Sim {
     pub fn schedule_in(&mut self, delay: SimDuration, handler: HandlerId, target: u32, tag: u64) {
         let time = self.now + delay;
         if time <= self.horizon {
-            self.queue.push(Event { time, handler, target, tag });
+            self.queue.push(Event {
+                time,
+                handler,
+                target,
+                tag,
+            });
         }
     }
 
@@ -145,12 +153,26 @@ impl Sim {
     ///
     /// # Errors
     /// [`SchedulingError`] if `time` is before now.
-    pub fn schedule_at(&mut self, time: SimTime, handler: HandlerId, target: u32, tag: u64) -> Result<(), SchedulingError> {
+    pub fn schedule_at(
+        &mut self,
+        time: SimTime,
+        handler: HandlerId,
+        target: u32,
+        tag: u64,
+    ) -> Result<(), SchedulingError> {
         if time < self.now {
-            return Err(SchedulingError { at: time, now: self.now });
+            return Err(SchedulingError {
+                at: time,
+                now: self.now,
+            });
         }
         if time <= self.horizon {
-            self.queue.push(Event { time, handler, target, tag });
+            self.queue.push(Event {
+                time,
+                handler,
+                target,
+                tag,
+            });
         }
         Ok(())
     }
@@ -160,7 +182,12 @@ impl Sim {
         let n = self.program.subscribers[signal.index()].len();
         for i in 0..n {
             let handler = self.program.subscribers[signal.index()][i];
-            self.queue.push(Event { time: self.now, handler, target: device, tag });
+            self.queue.push(Event {
+                time: self.now,
+                handler,
+                target: device,
+                tag,
+            });
         }
     }
 
@@ -182,9 +209,18 @@ impl Sim {
     /// calls this re-entrantly for the same type.
     pub fn with_state<T: Any + Send, R>(&mut self, f: impl FnOnce(&mut Sim, &mut T) -> R) -> R {
         let id = TypeId::of::<T>();
-        let slot = self.states.iter().position(|(t, _)| *t == id).expect("plugin state inserted at trial start");
-        let mut boxed = self.states[slot].1.take().expect("plugin state not borrowed re-entrantly");
-        let state = boxed.downcast_mut::<T>().expect("state slot holds its type");
+        let slot = self
+            .states
+            .iter()
+            .position(|(t, _)| *t == id)
+            .expect("plugin state inserted at trial start");
+        let mut boxed = self.states[slot]
+            .1
+            .take()
+            .expect("plugin state not borrowed re-entrantly");
+        let state = boxed
+            .downcast_mut::<T>()
+            .expect("state slot holds its type");
         let out = f(self, state);
         self.states[slot].1 = Some(boxed);
         out
@@ -193,7 +229,11 @@ impl Sim {
     /// Read-only access to a plugin's state, if present.
     pub fn state<T: Any + Send>(&self) -> Option<&T> {
         let id = TypeId::of::<T>();
-        self.states.iter().find(|(t, _)| *t == id).and_then(|(_, b)| b.as_ref()).and_then(|b| b.downcast_ref())
+        self.states
+            .iter()
+            .find(|(t, _)| *t == id)
+            .and_then(|(_, b)| b.as_ref())
+            .and_then(|b| b.downcast_ref())
     }
 
     /// Drains the queue up to the horizon.
@@ -217,9 +257,9 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::trial_rng;
-    use crate::scenario::{ScenarioSource, Scenario};
     use crate::plugin::Registry;
+    use crate::rng::trial_rng;
+    use crate::scenario::{Scenario, ScenarioSource};
 
     fn tiny() -> Arc<Scenario> {
         let text = r#"
@@ -229,7 +269,12 @@ mod tests {
             device_types = [{ id = "d" }]
             placement = [{ zone = "z", device_type = "d", count = 1 }]
         "#;
-        Scenario::load(ScenarioSource::from_text("t.toml", text), &Registry::new(vec![])).unwrap().scenario
+        Scenario::load(
+            ScenarioSource::from_text("t.toml", text),
+            &Registry::new(vec![]),
+        )
+        .unwrap()
+        .scenario
     }
 
     struct Trace(Vec<(u64, u64)>);
@@ -249,14 +294,24 @@ mod tests {
         let mut b = SimBuilder::default();
         let h = b.add_handler("record", record);
         let program = Arc::new(b.finish());
-        let mut sim = Sim::new(World::new(), vec![], tiny(), program, trial_rng(1, 0), false);
+        let mut sim = Sim::new(
+            World::new(),
+            vec![],
+            tiny(),
+            program,
+            trial_rng(1, 0),
+            false,
+        );
         sim.insert_state(Trace(vec![]));
         sim.schedule_in(SimDuration::from_secs(20), h, 0, 2);
         sim.schedule_in(SimDuration::from_secs(10), h, 0, 1);
         sim.schedule_in(SimDuration::from_hours(2), h, 0, 4);
         sim.run();
         let trace = sim.state::<Trace>().unwrap();
-        assert_eq!(trace.0, vec![(10_000_000, 1), (10_000_000, 3), (20_000_000, 2)]);
+        assert_eq!(
+            trace.0,
+            vec![(10_000_000, 1), (10_000_000, 3), (20_000_000, 2)]
+        );
         assert_eq!(sim.tally.events, 3);
     }
 }

@@ -45,7 +45,9 @@ mod time;
 pub use device::{Device, DeviceIndex, DeviceState};
 pub use distribution::{Distribution, exponential_delay};
 pub use engine::{Handler, SchedulingError, Sim, SimBuilder};
-pub use estate::{Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability};
+pub use estate::{
+    Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability,
+};
 pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
 pub use outcome::{EventRecord, Signal, TrialOutcome, TrialResult};
 pub use plugin::{Plugin, PluginFactory, Registry, Role, Section, scenario_schema};
@@ -59,8 +61,9 @@ pub use time::{Offset, SimDuration, SimTime};
 /// What a plugin author needs.
 pub mod prelude {
     pub use crate::{
-        Diagnostic, DeviceIndex, Distribution, Event, HandlerId, IndexedSet, PartitionedSet, Plugin, PluginFactory, Probability, Role, Scenario, Section, Signal,
-        Sim, SimBuilder, SimDuration, SimTime, VulnId, ZoneId, exponential_delay,
+        DeviceIndex, Diagnostic, Distribution, Event, HandlerId, IndexedSet, PartitionedSet,
+        Plugin, PluginFactory, Probability, Role, Scenario, Section, Signal, Sim, SimBuilder,
+        SimDuration, SimTime, VulnId, ZoneId, exponential_delay,
     };
     pub use rand::RngExt as _;
     pub use toml::Spanned;

@@ -27,8 +27,14 @@ pub enum Signal {
 
 impl Signal {
     /// Every signal, in a fixed order.
-    pub const ALL: [Signal; 6] =
-        [Signal::Compromised, Signal::Disrupted, Signal::Detected, Signal::Isolated, Signal::Restored, Signal::Patched];
+    pub const ALL: [Signal; 6] = [
+        Signal::Compromised,
+        Signal::Disrupted,
+        Signal::Detected,
+        Signal::Isolated,
+        Signal::Restored,
+        Signal::Patched,
+    ];
 
     /// Its name in datasets.
     pub fn as_str(self) -> &'static str {

@@ -51,12 +51,19 @@ pub enum RunError {
 impl Engine {
     /// Builds the handler table from the scenario's plugins.
     pub fn new(loaded: LoadedScenario) -> Self {
-        let LoadedScenario { scenario, mut plugins } = loaded;
+        let LoadedScenario {
+            scenario,
+            mut plugins,
+        } = loaded;
         let mut builder = SimBuilder::default();
         for p in &mut plugins {
             p.build(&mut builder);
         }
-        Engine { scenario, plugins, program: Arc::new(builder.finish()) }
+        Engine {
+            scenario,
+            plugins,
+            program: Arc::new(builder.finish()),
+        }
     }
 
     /// The scenario.
@@ -72,16 +79,33 @@ impl Engine {
         let mut components = Vec::with_capacity(scenario.devices.len());
         for (i, slot) in scenario.devices.iter().enumerate() {
             let t = &scenario.device_types[usize::from(slot.device_type.0)];
-            let mut state = DeviceState { unsupported: rng.random_bool(t.unsupported_os), ..Default::default() };
+            let mut state = DeviceState {
+                unsupported: rng.random_bool(t.unsupported_os),
+                ..Default::default()
+            };
             for &(v, share) in &t.vulnerabilities {
                 if rng.random_bool(share) {
                     state.vulnerable |= 1 << v.0;
                 }
             }
-            components.push((Device { index: i as u32, device_type: slot.device_type, zone: slot.zone }, state));
+            components.push((
+                Device {
+                    index: i as u32,
+                    device_type: slot.device_type,
+                    zone: slot.zone,
+                },
+                state,
+            ));
         }
         let devices = world.spawn_batch(components).collect();
-        let mut sim = Sim::new(world, devices, scenario.clone(), self.program.clone(), rng, record_events);
+        let mut sim = Sim::new(
+            world,
+            devices,
+            scenario.clone(),
+            self.program.clone(),
+            rng,
+            record_events,
+        );
         for p in &self.plugins {
             p.start_trial(&mut sim);
         }
@@ -95,11 +119,18 @@ impl Engine {
     ///
     /// # Errors
     /// [`RunError::Threads`] if the thread pool cannot start.
-    pub fn run(&self, options: &RunOptions, on_trial_done: &(dyn Fn() + Sync)) -> Result<Vec<TrialResult>, RunError> {
+    pub fn run(
+        &self,
+        options: &RunOptions,
+        on_trial_done: &(dyn Fn() + Sync),
+    ) -> Result<Vec<TrialResult>, RunError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads)
             .build()
-            .map_err(|e| RunError::Threads { threads: options.threads, reason: e.to_string() })?;
+            .map_err(|e| RunError::Threads {
+                threads: options.threads,
+                reason: e.to_string(),
+            })?;
         Ok(pool.install(|| {
             options
                 .trials

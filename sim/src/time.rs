@@ -136,7 +136,10 @@ impl FromStr for SimDuration {
     type Err = DurationParseError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| DurationParseError { input: input.to_owned(), reason };
+        let err = |reason| DurationParseError {
+            input: input.to_owned(),
+            reason,
+        };
         let s = input.trim();
         let split = s
             .find(|c: char| c.is_ascii_alphabetic())
@@ -226,7 +229,10 @@ pub struct Offset(pub i64);
 impl Offset {
     /// Adds a span, saturating.
     pub fn plus(self, d: SimDuration) -> Offset {
-        Offset(self.0.saturating_add(i64::try_from(d.0).unwrap_or(i64::MAX)))
+        Offset(
+            self.0
+                .saturating_add(i64::try_from(d.0).unwrap_or(i64::MAX)),
+        )
     }
 
     /// The instant in the trial, or `None` when it falls before the start.
@@ -289,11 +295,26 @@ mod tests {
 
     #[test]
     fn parses_human_durations() {
-        assert_eq!("90s".parse::<SimDuration>().unwrap(), SimDuration::from_secs(90));
-        assert_eq!("4h".parse::<SimDuration>().unwrap(), SimDuration::from_hours(4));
-        assert_eq!("14d".parse::<SimDuration>().unwrap(), SimDuration::from_days(14));
-        assert_eq!("1.5h".parse::<SimDuration>().unwrap(), SimDuration::from_secs(5_400));
-        assert_eq!("15 m".parse::<SimDuration>().unwrap(), SimDuration::from_secs(900));
+        assert_eq!(
+            "90s".parse::<SimDuration>().unwrap(),
+            SimDuration::from_secs(90)
+        );
+        assert_eq!(
+            "4h".parse::<SimDuration>().unwrap(),
+            SimDuration::from_hours(4)
+        );
+        assert_eq!(
+            "14d".parse::<SimDuration>().unwrap(),
+            SimDuration::from_days(14)
+        );
+        assert_eq!(
+            "1.5h".parse::<SimDuration>().unwrap(),
+            SimDuration::from_secs(5_400)
+        );
+        assert_eq!(
+            "15 m".parse::<SimDuration>().unwrap(),
+            SimDuration::from_secs(900)
+        );
     }
 
     #[test]
@@ -321,7 +342,10 @@ mod tests {
     fn offsets_may_lie_before_the_start() {
         let o: Offset = "-59d".parse().unwrap();
         assert_eq!(o.to_time(), None);
-        assert_eq!(o.plus(SimDuration::from_days(60)).to_time(), Some(SimTime(SimDuration::from_days(1).0)));
+        assert_eq!(
+            o.plus(SimDuration::from_days(60)).to_time(),
+            Some(SimTime(SimDuration::from_days(1).0))
+        );
         assert_eq!(o.to_string(), "-59d");
     }
 }

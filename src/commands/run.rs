@@ -4,10 +4,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use iomtsim_analysis::{RunManifest, events_frame, render_table, summarize, trials_frame, write_csv, write_parquet, write_text};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use iomtsim_analysis::{
+    RunManifest, events_frame, render_table, summarize, trials_frame, write_csv, write_parquet,
+    write_text,
+};
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
 use iomtsim_sim::{Engine, RunOptions};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
 use crate::cli::RunArgs;
@@ -23,23 +26,41 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 
     let trials = args.trials.unwrap_or(scenario.trials);
     if trials == 0 || trials > MAX_TRIALS {
-        return Err(Failure::BadInput(format!("error: --trials must be between 1 and {MAX_TRIALS}, found {trials}")));
+        return Err(Failure::BadInput(format!(
+            "error: --trials must be between 1 and {MAX_TRIALS}, found {trials}"
+        )));
     }
     let seed = args.seed.unwrap_or(scenario.seed);
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
-    std::fs::create_dir_all(&out).map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", out.display())))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    std::fs::create_dir_all(&out)
+        .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", out.display())))?;
 
-    let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
+    let threads = if args.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        args.threads
+    };
     let bar = progress_bar(u64::from(trials));
-    let options = RunOptions { seed, trials: 0..trials, threads, record_events: args.events };
+    let options = RunOptions {
+        seed,
+        trials: 0..trials,
+        threads,
+        record_events: args.events,
+    };
     let started = Instant::now();
-    let results = engine.run(&options, &|| bar.inc(1)).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let results = engine
+        .run(&options, &|| bar.inc(1))
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
     let wall = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
     let total_events: u64 = results.iter().map(|r| r.outcome.events).sum();
     let events_per_second = total_events as f64 / wall.max(1e-9);
-    let encode = |e: iomtsim_analysis::polars::prelude::PolarsError| Failure::Runtime(e.to_string());
+    let encode =
+        |e: iomtsim_analysis::polars::prelude::PolarsError| Failure::Runtime(e.to_string());
     let mut trials_df = trials_frame(&scenario, seed, &results).map_err(encode)?;
     write_parquet(&mut trials_df, &out.join("trials.parquet"))?;
     if args.csv {
@@ -69,7 +90,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         events_per_second,
         finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
     };
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let json =
+        serde_json::to_string_pretty(&manifest).map_err(|e| Failure::Runtime(e.to_string()))?;
     write_text(&(json + "\n"), &out.join("run.json"))?;
 
     let summary = summarize(&trials_df).map_err(encode)?;
@@ -100,7 +122,9 @@ fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {elapsed} (eta {eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {elapsed} (eta {eta})")
+    {
         bar.set_style(style);
     }
     bar

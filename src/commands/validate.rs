@@ -35,5 +35,9 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
             Failure::BadInput(m) | Failure::Runtime(m) => m,
         })
         .collect();
-    Err(Failure::BadInput(format!("{}\n{failed} of {} files invalid", text.join("\n"), args.files.len())))
+    Err(Failure::BadInput(format!(
+        "{}\n{failed} of {} files invalid",
+        text.join("\n"),
+        args.files.len()
+    )))
 }

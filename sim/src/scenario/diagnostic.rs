@@ -21,12 +21,20 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A problem at `span`.
     pub fn at(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), span: Some(span), help: None }
+        Diagnostic {
+            message: message.into(),
+            span: Some(span),
+            help: None,
+        }
     }
 
     /// A problem about the file as a whole.
     pub fn whole_file(message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), span: None, help: None }
+        Diagnostic {
+            message: message.into(),
+            span: None,
+            help: None,
+        }
     }
 
     /// Adds advice on what is allowed.
@@ -39,7 +47,11 @@ impl Diagnostic {
     pub fn from_toml(e: &toml::de::Error) -> Self {
         let message = e.message().trim().to_owned();
         let help = help_for_toml_message(&message);
-        Diagnostic { message, span: e.span(), help }
+        Diagnostic {
+            message,
+            span: e.span(),
+            help,
+        }
     }
 }
 
@@ -78,12 +90,18 @@ pub enum ScenarioError {
         limit: u64,
     },
     /// The file is not UTF-8 text.
-    #[error("scenario `{file}` is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8")]
+    #[error(
+        "error: {file}:{line}:{column}: the scenario is not UTF-8 text (the byte at offset {offset} is invalid)\n  help: save the file as UTF-8"
+    )]
     NotUtf8 {
         /// The file as the user named it.
         file: String,
         /// Offset of the first bad byte.
         offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based column, in characters.
+        column: usize,
     },
     /// The file was read but is not a valid scenario.
     #[error("{}", render_all(file, source_text, diagnostics))]
@@ -101,9 +119,18 @@ impl ScenarioError {
     /// The problems with their 1-based line and column, for tests and tools.
     pub fn locations(&self) -> Vec<(Option<(usize, usize)>, String)> {
         match self {
-            ScenarioError::Invalid { source_text, diagnostics, .. } => diagnostics
+            ScenarioError::Invalid {
+                source_text,
+                diagnostics,
+                ..
+            } => diagnostics
                 .iter()
-                .map(|d| (d.span.as_ref().map(|s| line_col(source_text, s.start)), d.message.clone()))
+                .map(|d| {
+                    (
+                        d.span.as_ref().map(|s| line_col(source_text, s.start)),
+                        d.message.clone(),
+                    )
+                })
                 .collect(),
             other => vec![(None, other.to_string())],
         }
@@ -152,7 +179,9 @@ impl miette::Diagnostic for Rendered {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 }
 
@@ -176,7 +205,10 @@ fn render_all(file: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
                 let rendered = Rendered {
                     message: d.message.clone(),
                     source: NamedSource::new(file, text.to_owned()),
-                    labels: vec![LabeledSpan::new_with_span(Some("here".into()), (start, len))],
+                    labels: vec![LabeledSpan::new_with_span(
+                        Some("here".into()),
+                        (start, len),
+                    )],
                     help: d.help.clone(),
                 };
                 let mut snippet = String::new();
@@ -217,10 +249,15 @@ mod tests {
         let e = ScenarioError::Invalid {
             file: "s.toml".into(),
             source_text: "x = 1\nzone = \"icu\"\n".into(),
-            diagnostics: vec![Diagnostic::at(13..18, "unknown zone `icu`").with_help("zones are: ward")],
+            diagnostics: vec![
+                Diagnostic::at(13..18, "unknown zone `icu`").with_help("zones are: ward"),
+            ],
         };
         let text = e.to_string();
-        assert!(text.starts_with("error: s.toml:2:8: unknown zone `icu`"), "{text}");
+        assert!(
+            text.starts_with("error: s.toml:2:8: unknown zone `icu`"),
+            "{text}"
+        );
         assert!(text.contains("zones are: ward"), "{text}");
     }
 }

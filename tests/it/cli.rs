@@ -1,0 +1,259 @@
+//! The program end to end: `run` writes the promised datasets, `schema`
+//! prints a usable schema.
+
+use iomtsim_analysis::polars::prelude::*;
+use iomtsim_analysis::read_parquet;
+
+use crate::{iomtsim, root};
+
+fn dtype(df: &DataFrame, name: &str) -> DataType {
+    df.column(name)
+        .unwrap_or_else(|_| panic!("column {name}"))
+        .dtype()
+        .clone()
+}
+
+#[test]
+fn run_writes_trials_events_and_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("tests/fixtures/base.toml");
+    let out = iomtsim(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--trials",
+            "20",
+            "--out",
+            "res",
+            "--events",
+            "--csv",
+            "--seed",
+            "7",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("devices compromised") && stdout.contains("95% CI"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("events/s"), "{stdout}");
+
+    let res = dir.path().join("res");
+    let trials = read_parquet(&res.join("trials.parquet")).unwrap();
+    assert_eq!(trials.height(), 20);
+    for (name, want) in [
+        ("scenario", DataType::String),
+        ("variant", DataType::String),
+        ("trial", DataType::UInt32),
+        ("seed", DataType::UInt64),
+        ("devices", DataType::UInt32),
+        ("compromised", DataType::UInt32),
+        ("peak_compromised", DataType::UInt32),
+        ("records_exposed", DataType::UInt64),
+        ("downtime_device_hours", DataType::Float64),
+        ("detected", DataType::Boolean),
+        ("time_to_detect_h", DataType::Float64),
+        ("events", DataType::UInt64),
+    ] {
+        assert_eq!(dtype(&trials, name), want, "{name}");
+    }
+    let trial_ids: Vec<u32> = trials
+        .column("trial")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(trial_ids, (0..20).collect::<Vec<u32>>());
+    assert!(
+        trials
+            .column("seed")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .into_no_null_iter()
+            .all(|s| s == 7)
+    );
+    assert!(
+        trials
+            .column("devices")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .all(|d| d == 60)
+    );
+    // Undetected trials have no time to detect.
+    let detected = trials.column("detected").unwrap().bool().unwrap().clone();
+    let ttd = trials
+        .column("time_to_detect_h")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .clone();
+    for (d, t) in detected.iter().zip(ttd.iter()) {
+        assert_eq!(d == Some(true), t.is_some());
+    }
+
+    let events = read_parquet(&res.join("events.parquet")).unwrap();
+    let names: Vec<String> = events
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "trial",
+            "time_s",
+            "kind",
+            "device",
+            "device_type",
+            "zone",
+            "technique"
+        ]
+    );
+    let compromised: u32 = trials
+        .column("compromised")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .sum()
+        .unwrap();
+    let first_compromises = events
+        .clone()
+        .lazy()
+        .filter(col("kind").eq(lit("compromised")))
+        .select([col("device"), col("trial")])
+        .unique(None, UniqueKeepStrategy::First)
+        .collect()
+        .unwrap()
+        .height() as u32;
+    assert_eq!(
+        first_compromises, compromised,
+        "every compromised device has its event"
+    );
+    let techniques = events.column("technique").unwrap().str().unwrap().clone();
+    let kinds = events.column("kind").unwrap().str().unwrap().clone();
+    for (k, t) in kinds.iter().zip(techniques.iter()) {
+        if k == Some("compromised") {
+            assert_eq!(t, Some("T1210"));
+        }
+    }
+
+    assert!(res.join("trials.csv").exists() && res.join("events.csv").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(res.join("run.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 7);
+    assert_eq!(manifest["trials"], 20);
+    assert_eq!(manifest["scenario"], "bad-input-base");
+    assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert!(manifest["events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(
+        !std::fs::read_dir(&res).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".tmp-"))
+    );
+}
+
+#[test]
+fn run_without_a_scenario_runs_the_reference_hospital() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = iomtsim(dir.path(), &["run", "--trials", "30"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trials = read_parquet(&dir.path().join("out/regional-flat/trials.parquet")).unwrap();
+    assert_eq!(trials.height(), 30);
+    assert!(
+        trials
+            .column("devices")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .all(|d| d > 5000)
+    );
+}
+
+#[test]
+fn the_thread_count_does_not_change_the_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/teaching/flat-ward.toml");
+    let s = scenario.to_str().unwrap();
+    for (threads, out) in [("1", "one"), ("2", "two"), ("4", "four")] {
+        let o = iomtsim(
+            dir.path(),
+            &[
+                "run",
+                s,
+                "--trials",
+                "60",
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let bytes = |d: &str| std::fs::read(dir.path().join(d).join("trials.parquet")).unwrap();
+    assert_eq!(bytes("one"), bytes("two"));
+    assert_eq!(bytes("one"), bytes("four"));
+}
+
+#[test]
+fn schema_describes_the_format_and_every_plugin() {
+    let out = iomtsim(&root(), &["schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let props = &schema["properties"];
+    for key in [
+        "name",
+        "duration",
+        "zones",
+        "conduits",
+        "device_types",
+        "placement",
+        "attacks",
+        "defences",
+    ] {
+        assert!(props.get(key).is_some(), "schema lacks {key}");
+    }
+    assert!(props["attacks"]["properties"]["worm"].is_object());
+    for d in ["patching", "monitoring", "incident_response"] {
+        assert!(
+            props["defences"]["properties"][d].is_object(),
+            "schema lacks defence {d}"
+        );
+    }
+    let defs = schema["$defs"].as_object().expect("definitions");
+    assert!(defs.contains_key("WormParams") && defs.contains_key("Distribution"));
+    let worm = &defs["WormParams"]["properties"]["scans_per_hour"];
+    assert!(
+        worm["description"].as_str().unwrap().contains("Scans"),
+        "field docs flow into the schema"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_with_code_2() {
+    let out = iomtsim(&root(), &["run", "--trials", "many"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = iomtsim(
+        &root(),
+        &["run", "tests/fixtures/base.toml", "--trials", "0"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trials must be between 1"));
+}
