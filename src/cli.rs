@@ -23,6 +23,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Run again exactly what a run.json describes.
+    Rerun(RerunArgs),
+    /// Join runs of adjacent trial slices (--trials-range) into one.
+    Merge(MergeArgs),
 }
 
 /// `iomtsim run`.
@@ -32,8 +36,12 @@ pub struct RunArgs {
     /// (scenarios/hospital/regional-flat.toml) runs.
     pub scenario: Option<PathBuf>,
     /// Number of trials (default: the scenario's `trials`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "trials_range")]
     pub trials: Option<u32>,
+    /// Run only trials A to B-1 (written `A..B`), to split a run across
+    /// processes or machines; `iomtsim merge` joins the slices.
+    #[arg(long, value_name = "A..B", value_parser = parse_range)]
+    pub trials_range: Option<std::ops::Range<u32>>,
     /// Seed of the random streams (default: the scenario's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -49,6 +57,71 @@ pub struct RunArgs {
     /// Also write each dataset as CSV.
     #[arg(long)]
     pub csv: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How a run uses its output folder.
+#[derive(Args, Clone)]
+pub struct OutputArgs {
+    /// Replace the run an existing output folder holds.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    /// Finish the interrupted run the output folder holds (same scenario and options).
+    #[arg(long)]
+    pub resume: bool,
+    /// Trials committed to disk together; a crash loses at most one batch.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+}
+
+/// `iomtsim rerun`.
+#[derive(Args)]
+pub struct RerunArgs {
+    /// The run.json of the run to reproduce.
+    pub manifest: PathBuf,
+    /// Output folder (default: out/<scenario name>-rerun).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `iomtsim merge`.
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Output folders of the slices.
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Where to write the joined run.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace the run an existing output folder holds.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("`{s}` is not a range; write A..B, e.g. 0..500"))?;
+    let a: u32 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not a trial index"))?;
+    let b: u32 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{b}` is not a trial index"))?;
+    if b <= a {
+        return Err(format!(
+            "the range {a}..{b} holds no trial; B must exceed A"
+        ));
+    }
+    Ok(a..b)
 }
 
 /// `iomtsim validate`.

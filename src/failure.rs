@@ -9,6 +9,8 @@ pub enum Failure {
     BadInput(String),
     /// The work could not be done (disk full, permissions …).
     Runtime(String),
+    /// The user stopped the run; what was finished is kept.
+    Interrupted(String),
 }
 
 impl Failure {
@@ -22,6 +24,10 @@ impl Failure {
             Failure::Runtime(msg) => {
                 eprintln!("error: {}", msg.trim_end());
                 ExitCode::from(1)
+            }
+            Failure::Interrupted(msg) => {
+                eprintln!("{}", msg.trim_end());
+                ExitCode::from(130)
             }
         }
     }
@@ -40,5 +46,15 @@ impl From<iomtsim_sim::ScenarioError> for Failure {
 impl From<iomtsim_analysis::OutputError> for Failure {
     fn from(e: iomtsim_analysis::OutputError) -> Self {
         Failure::Runtime(e.to_string())
+    }
+}
+
+impl From<iomtsim_analysis::StoreError> for Failure {
+    fn from(e: iomtsim_analysis::StoreError) -> Self {
+        if e.is_usage() {
+            Failure::BadInput(format!("error: {e}"))
+        } else {
+            Failure::Runtime(e.to_string())
+        }
     }
 }

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => commands::run::run(args),
         cli::Command::Validate(args) => commands::validate::validate(args),
         cli::Command::Schema => commands::schema::schema(),
+        cli::Command::Rerun(args) => commands::rerun::rerun(args),
+        cli::Command::Merge(args) => commands::merge::merge(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,10 +6,12 @@
 mod dataset;
 mod manifest;
 mod output;
+mod store;
 mod summary;
 
 pub use dataset::{events_frame, trials_frame};
-pub use manifest::RunManifest;
+pub use manifest::{RunManifest, RunPlan, ZoneReport};
 pub use output::{OutputError, read_parquet, write_csv, write_parquet, write_text};
 pub use polars;
+pub use store::{OpenMode, RunStore, StoreError, merge_runs, read_json};
 pub use summary::{MetricSummary, SUMMARY_METRICS, half_width, render_table, summarize};

@@ -2,37 +2,97 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The manifest of one run.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct RunManifest {
+/// What defines a run's results: the program, the scenario (its full text),
+/// the seed and the trials. Two runs with equal plans produce byte-identical
+/// `trials.parquet`, however many threads or processes ran them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RunPlan {
     /// Program name and version.
     pub program: String,
     /// Scenario name.
     pub scenario: String,
     /// Scenario variant.
     pub variant: String,
-    /// The scenario file as given (or `<embedded>`).
+    /// The scenario file as given (or `<embedded>/…`).
     pub scenario_file: String,
-    /// SHA-256 of the scenario file's bytes.
+    /// SHA-256 of the scenario text.
     pub scenario_sha256: String,
+    /// The scenario text itself, so the run can be reproduced from this file alone.
+    pub scenario_text: String,
     /// Seed of the random streams.
     pub seed: u64,
     /// First trial index.
     pub trial_start: u32,
-    /// Trials run.
-    pub trials: u32,
-    /// Worker threads used (results do not depend on it).
-    pub threads: usize,
-    /// Whether the event log was written.
+    /// One past the last trial index.
+    pub trial_end: u32,
+    /// Trials committed to disk together.
+    pub batch_size: u32,
+    /// Whether the event log is written.
     pub events: bool,
+    /// Whether CSV copies are written.
+    pub csv: bool,
+}
+
+impl RunPlan {
+    /// Number of trials.
+    pub fn trials(&self) -> u32 {
+        self.trial_end - self.trial_start
+    }
+
+    /// The batches the trials are committed in.
+    pub fn batches(&self) -> Vec<std::ops::Range<u32>> {
+        let size = self.batch_size.max(1);
+        let mut out = Vec::new();
+        let mut a = self.trial_start;
+        while a < self.trial_end {
+            let b = a.saturating_add(size).min(self.trial_end);
+            out.push(a..b);
+            a = b;
+        }
+        out
+    }
+}
+
+/// A zone as reported with the results.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ZoneReport {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// IEC 62443 target security level, if given.
+    pub security_level: Option<u8>,
+    /// Outside the estate.
+    pub external: bool,
+    /// Devices it holds.
+    pub devices: u32,
+}
+
+/// The manifest of a finished run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunManifest {
+    /// What defines the results.
+    #[serde(flatten)]
+    pub plan: RunPlan,
+    /// Number of trials (`trial_end - trial_start`).
+    pub trials: u32,
+    /// The scenario's description.
+    pub description: String,
     /// Devices in the estate.
     pub devices: u32,
+    /// The zones and their devices.
+    pub zones: Vec<ZoneReport>,
+    /// Worker threads of the last invocation (results do not depend on it).
+    pub threads: usize,
     /// Engine events processed over all trials.
     pub total_events: u64,
-    /// Wall-clock seconds spent running trials.
+    /// Wall-clock seconds the last invocation spent running trials.
     pub wall_seconds: f64,
-    /// Engine events per wall-clock second.
+    /// Engine events per wall-clock second in the last invocation.
     pub events_per_second: f64,
     /// When the run finished (RFC 3339, UTC).
     pub finished_at: String,
+    /// Output folders of the slices this run was merged from, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
 }

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod merge;
+pub mod rerun;
 pub mod run;
 pub mod schema;
 pub mod validate;

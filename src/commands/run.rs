@@ -1,106 +1,214 @@
-//! `iomtsim run`: runs the trials, writes the datasets and prints a summary.
+//! `iomtsim run`: runs the trials batch by batch, commits each batch to
+//! disk, and prints a summary.
 
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iomtsim_analysis::{
-    RunManifest, events_frame, render_table, summarize, trials_frame, write_csv, write_parquet,
-    write_text,
+    OpenMode, RunManifest, RunPlan, RunStore, ZoneReport, events_frame, render_table, summarize,
+    trials_frame,
 };
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
-use iomtsim_sim::{Engine, RunOptions};
+use iomtsim_sim::{Engine, RunOptions, ScenarioSource};
 use sha2::{Digest, Sha256};
 
-use crate::cli::RunArgs;
+use crate::cli::{OutputArgs, RunArgs};
 use crate::failure::Failure;
 
 /// Runs a scenario.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let source = super::read_source(args.scenario.as_deref())?;
+    let settings = Settings {
+        seed: args.seed,
+        trials: match (args.trials_range.clone(), args.trials) {
+            (Some(r), _) => Trials::Range(r),
+            (None, Some(n)) => Trials::Count(n),
+            (None, None) => Trials::Default,
+        },
+        out: args.out.clone(),
+        threads: args.threads,
+        events: args.events,
+        csv: args.csv,
+        output: args.output.clone(),
+    };
+    execute(source, settings, |name| PathBuf::from("out").join(name))
+}
+
+/// Which trials to run.
+pub enum Trials {
+    /// The scenario's `trials`.
+    Default,
+    /// Trials `0..n`.
+    Count(u32),
+    /// A slice.
+    Range(Range<u32>),
+}
+
+/// What a run needs besides its scenario.
+pub struct Settings {
+    /// Seed override.
+    pub seed: Option<u64>,
+    /// Which trials.
+    pub trials: Trials,
+    /// Output folder, if named.
+    pub out: Option<PathBuf>,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Write the event log.
+    pub events: bool,
+    /// Write CSV copies.
+    pub csv: bool,
+    /// Existing-folder handling and batch size.
+    pub output: OutputArgs,
+}
+
+/// Runs `source` with `settings`, writing to the named folder or
+/// `default_out(scenario name)`.
+pub fn execute(
+    source: ScenarioSource,
+    settings: Settings,
+    default_out: impl Fn(&str) -> PathBuf,
+) -> Result<(), Failure> {
     let sha = hex(&Sha256::digest(source.text.as_bytes()));
     let loaded = super::load(source)?;
     let engine = Engine::new(loaded);
     let scenario = engine.scenario().clone();
 
-    let trials = args.trials.unwrap_or(scenario.trials);
-    if trials == 0 || trials > MAX_TRIALS {
+    let range = match settings.trials {
+        Trials::Default => 0..scenario.trials,
+        Trials::Count(n) => 0..n,
+        Trials::Range(r) => r,
+    };
+    if range.is_empty() || range.end - range.start > MAX_TRIALS {
         return Err(Failure::BadInput(format!(
-            "error: --trials must be between 1 and {MAX_TRIALS}, found {trials}"
+            "error: --trials must be between 1 and {MAX_TRIALS}, found {}",
+            range.end.saturating_sub(range.start)
         )));
     }
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let out = args
+    let seed = settings.seed.unwrap_or(scenario.seed);
+    let out = settings
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", out.display())))?;
-
-    let threads = if args.threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        args.threads
-    };
-    let bar = progress_bar(u64::from(trials));
-    let options = RunOptions {
-        seed,
-        trials: 0..trials,
-        threads,
-        record_events: args.events,
-    };
-    let started = Instant::now();
-    let results = engine
-        .run(&options, &|| bar.inc(1))
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
-    let wall = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-
-    let total_events: u64 = results.iter().map(|r| r.outcome.events).sum();
-    let events_per_second = total_events as f64 / wall.max(1e-9);
-    let encode =
-        |e: iomtsim_analysis::polars::prelude::PolarsError| Failure::Runtime(e.to_string());
-    let mut trials_df = trials_frame(&scenario, seed, &results).map_err(encode)?;
-    write_parquet(&mut trials_df, &out.join("trials.parquet"))?;
-    if args.csv {
-        write_csv(&mut trials_df, &out.join("trials.csv"))?;
-    }
-    if args.events {
-        let mut events_df = events_frame(&scenario, &results).map_err(encode)?;
-        write_parquet(&mut events_df, &out.join("events.parquet"))?;
-        if args.csv {
-            write_csv(&mut events_df, &out.join("events.csv"))?;
-        }
-    }
-    let manifest = RunManifest {
+        .unwrap_or_else(|| default_out(&scenario.name));
+    let plan = RunPlan {
         program: format!("iomtsim {}", env!("CARGO_PKG_VERSION")),
         scenario: scenario.name.clone(),
         variant: scenario.variant.clone(),
         scenario_file: scenario.source.file.clone(),
         scenario_sha256: sha,
+        scenario_text: scenario.source.text.to_string(),
         seed,
-        trial_start: 0,
-        trials,
-        threads,
-        events: args.events,
-        devices: scenario.device_count(),
-        total_events,
-        wall_seconds: wall,
-        events_per_second,
-        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        trial_start: range.start,
+        trial_end: range.end,
+        batch_size: settings.output.batch_size,
+        events: settings.events,
+        csv: settings.csv,
     };
-    let json =
-        serde_json::to_string_pretty(&manifest).map_err(|e| Failure::Runtime(e.to_string()))?;
-    write_text(&(json + "\n"), &out.join("run.json"))?;
+    let mode = match (settings.output.force, settings.output.resume) {
+        (true, _) => OpenMode::Force,
+        (_, true) => OpenMode::Resume,
+        _ => OpenMode::New,
+    };
+    let (store, remaining) = RunStore::open(&out, plan, mode)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Only fails if a handler is already set, which this program never does twice.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let threads = if settings.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        settings.threads
+    };
+    let todo: u32 = remaining.iter().map(|b| b.end - b.start).sum();
+    let bar = progress_bar(u64::from(todo));
+    let started = Instant::now();
+    let mut events_run = 0u64;
+    let encode =
+        |e: iomtsim_analysis::polars::prelude::PolarsError| Failure::Runtime(e.to_string());
+    for batch in &remaining {
+        if stop.load(Ordering::SeqCst) {
+            bar.finish_and_clear();
+            let done = store.plan().trials()
+                - remaining
+                    .iter()
+                    .filter(|b| b.start >= batch.start)
+                    .map(|b| b.end - b.start)
+                    .sum::<u32>();
+            return Err(Failure::Interrupted(format!(
+                "interrupted: {done} of {} trials are saved in {}\nfinish the run with:\n  {} --resume",
+                store.plan().trials(),
+                out.display(),
+                resume_command()
+            )));
+        }
+        let options = RunOptions {
+            seed,
+            trials: batch.clone(),
+            threads,
+            record_events: store.plan().events,
+        };
+        let results = engine
+            .run(&options, &|| bar.inc(1))
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        events_run += results.iter().map(|r| r.outcome.events).sum::<u64>();
+        let mut trials_df = trials_frame(&scenario, seed, &results).map_err(encode)?;
+        let mut events_df = if store.plan().events {
+            Some(events_frame(&scenario, &results).map_err(encode)?)
+        } else {
+            None
+        };
+        store.commit(batch, &mut trials_df, events_df.as_mut())?;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    let per_zone = scenario.devices_per_zone();
+    let zones = scenario
+        .zones
+        .iter()
+        .zip(per_zone)
+        .map(|(z, devices)| ZoneReport {
+            id: z.id.clone(),
+            name: z.name.clone(),
+            security_level: z.security_level,
+            external: z.external,
+            devices,
+        })
+        .collect();
+    let trials_df = store.finish(|plan, trials| RunManifest {
+        plan: plan.clone(),
+        trials: plan.trials(),
+        description: scenario.description.clone(),
+        devices: scenario.device_count(),
+        zones,
+        threads,
+        total_events: trials
+            .column("events")
+            .ok()
+            .and_then(|c| c.u64().ok().map(|c| c.iter().flatten().sum()))
+            .unwrap_or(0),
+        wall_seconds: wall,
+        events_per_second: events_run as f64 / wall.max(1e-9),
+        finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        merged_from: Vec::new(),
+    })?;
 
     let summary = summarize(&trials_df).map_err(encode)?;
     println!(
-        "{} ({}): {} devices, {} trials, seed {}",
+        "{} ({}): {} devices, trials {}..{}, seed {}",
         scenario.name,
         scenario.variant,
         scenario.device_count(),
-        trials,
+        range.start,
+        range.end,
         seed
     );
     println!();
@@ -108,13 +216,22 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     println!();
     println!(
         "{} events in {:.2} s on {} threads: {:.2} M events/s",
-        total_events,
+        events_run,
         wall,
         threads,
-        events_per_second / 1e6
+        events_run as f64 / wall.max(1e-9) / 1e6
     );
     println!("datasets written to {}", out.display());
     Ok(())
+}
+
+/// The command line that was run, to repeat with --resume.
+fn resume_command() -> String {
+    std::env::args()
+        .filter(|a| a != "--force" && a != "--resume")
+        .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
@@ -130,6 +247,7 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -32,7 +32,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let text: Vec<String> = reports
         .into_iter()
         .map(|f| match f {
-            Failure::BadInput(m) | Failure::Runtime(m) => m,
+            Failure::BadInput(m) | Failure::Runtime(m) | Failure::Interrupted(m) => m,
         })
         .collect();
     Err(Failure::BadInput(format!(

@@ -4,6 +4,7 @@ mod bad_inputs;
 mod cli;
 mod designs;
 mod determinism;
+mod reliability;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,27 @@
+//! `iomtsim merge`: joins runs of adjacent trial slices into one run.
+
+use iomtsim_analysis::{OpenMode, merge_runs};
+
+use crate::cli::MergeArgs;
+use crate::failure::Failure;
+
+/// Merges the slices, refusing runs of another scenario, seed or program.
+pub fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let mode = if args.force {
+        OpenMode::Force
+    } else {
+        OpenMode::New
+    };
+    let merged = merge_runs(&args.runs, &args.out, mode)?;
+    println!(
+        "merged {} runs into {}: {} trials {}..{} of {}, seed {}",
+        args.runs.len(),
+        args.out.display(),
+        merged.plan.trials(),
+        merged.plan.trial_start,
+        merged.plan.trial_end,
+        merged.plan.scenario,
+        merged.plan.seed
+    );
+    Ok(())
+}
