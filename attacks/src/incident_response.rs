@@ -28,30 +28,20 @@ fn yes() -> bool {
 /// Registers `[defences.incident_response]`.
 pub struct IncidentResponseFactory;
 
-impl PluginFactory for IncidentResponseFactory {
-    fn kind(&self) -> &'static str {
-        "incident_response"
-    }
-
-    fn role(&self) -> Role {
-        Role::Defence
-    }
-
-    fn summary(&self) -> &'static str {
-        "isolate detected devices, then restore them clean (optionally patched)"
-    }
-
-    fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        generator.subschema_for::<IncidentResponseParams>()
-    }
+impl PluginSpec for IncidentResponseFactory {
+    type Params = IncidentResponseParams;
+    const KIND: &'static str = "incident_response";
+    const ROLE: Role = Role::Defence;
+    const SUMMARY: &'static str =
+        "isolate detected devices, then restore them clean (optionally patched)";
 
     fn configure(
-        &self,
-        section: &Section<'_>,
+        params: IncidentResponseParams,
+        _: &Section<'_>,
         _: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         Ok(Box::new(IncidentResponse {
-            params: section.parse()?,
+            params,
             handlers: None,
         }))
     }

@@ -25,29 +25,18 @@ pub struct MonitoringParams {
 /// Registers `[defences.monitoring]`.
 pub struct MonitoringFactory;
 
-impl PluginFactory for MonitoringFactory {
-    fn kind(&self) -> &'static str {
-        "monitoring"
-    }
-
-    fn role(&self) -> Role {
-        Role::Defence
-    }
-
-    fn summary(&self) -> &'static str {
-        "intrusion detection: per-zone coverage and a time-to-detect distribution"
-    }
-
-    fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        generator.subschema_for::<MonitoringParams>()
-    }
+impl PluginSpec for MonitoringFactory {
+    type Params = MonitoringParams;
+    const KIND: &'static str = "monitoring";
+    const ROLE: Role = Role::Defence;
+    const SUMMARY: &'static str =
+        "intrusion detection: per-zone coverage and a time-to-detect distribution";
 
     fn configure(
-        &self,
-        section: &Section<'_>,
+        params: MonitoringParams,
+        _: &Section<'_>,
         scenario: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        let params: MonitoringParams = section.parse()?;
         let mut coverage = vec![params.coverage.get(); scenario.zones.len()];
         let mut problems = Vec::new();
         for (zone, p) in &params.zones {

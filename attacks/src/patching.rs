@@ -23,29 +23,17 @@ pub struct PatchingParams {
 /// Registers `[defences.patching]`.
 pub struct PatchingFactory;
 
-impl PluginFactory for PatchingFactory {
-    fn kind(&self) -> &'static str {
-        "patching"
-    }
-
-    fn role(&self) -> Role {
-        Role::Defence
-    }
-
-    fn summary(&self) -> &'static str {
-        "patch programme: vendor release, then a per-device installation lag; unsupported devices never patched"
-    }
-
-    fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        generator.subschema_for::<PatchingParams>()
-    }
+impl PluginSpec for PatchingFactory {
+    type Params = PatchingParams;
+    const KIND: &'static str = "patching";
+    const ROLE: Role = Role::Defence;
+    const SUMMARY: &'static str = "patch programme: vendor release, then a per-device installation lag; unsupported devices never patched";
 
     fn configure(
-        &self,
-        section: &Section<'_>,
+        params: PatchingParams,
+        _: &Section<'_>,
         _: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        let params: PatchingParams = section.parse()?;
         Ok(Box::new(Patching {
             params,
             install: None,

@@ -78,29 +78,17 @@ fn no_devices() -> Spanned<u32> {
 /// Registers `[attacks.worm]`.
 pub struct WormFactory;
 
-impl PluginFactory for WormFactory {
-    fn kind(&self) -> &'static str {
-        "worm"
-    }
-
-    fn role(&self) -> Role {
-        Role::Attack
-    }
-
-    fn summary(&self) -> &'static str {
-        "self-propagating worm exploiting a remote service, with an optional ransomware payload (T1210, T1486)"
-    }
-
-    fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        generator.subschema_for::<WormParams>()
-    }
+impl PluginSpec for WormFactory {
+    type Params = WormParams;
+    const KIND: &'static str = "worm";
+    const ROLE: Role = Role::Attack;
+    const SUMMARY: &'static str = "self-propagating worm exploiting a remote service, with an optional ransomware payload (T1210, T1486)";
 
     fn configure(
-        &self,
+        p: WormParams,
         section: &Section<'_>,
         scenario: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        let p: WormParams = section.parse()?;
         let mut problems = Vec::new();
         let vuln = scenario
             .vulnerability_ref(&p.exploit)

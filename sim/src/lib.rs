@@ -50,7 +50,7 @@ pub use estate::{
 };
 pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
 pub use outcome::{EventRecord, Signal, TrialOutcome, TrialResult};
-pub use plugin::{Plugin, PluginFactory, Registry, Role, Section, scenario_schema};
+pub use plugin::{Plugin, PluginFactory, PluginSpec, Registry, Role, Section, scenario_schema};
 pub use queue::{Event, EventQueue, HandlerId};
 pub use rng::{TrialRng, trial_rng};
 pub use runner::{Engine, RunError, RunOptions};
@@ -62,8 +62,8 @@ pub use time::{Offset, SimDuration, SimTime};
 pub mod prelude {
     pub use crate::{
         DeviceIndex, Diagnostic, Distribution, Event, HandlerId, IndexedSet, PartitionedSet,
-        Plugin, PluginFactory, Probability, Role, Scenario, Section, Signal, Sim, SimBuilder,
-        SimDuration, SimTime, VulnId, ZoneId, exponential_delay,
+        Plugin, PluginFactory, PluginSpec, Probability, Role, Scenario, Section, Signal, Sim,
+        SimBuilder, SimDuration, SimTime, VulnId, ZoneId, exponential_delay,
     };
     pub use rand::RngExt as _;
     pub use toml::Spanned;

@@ -87,6 +87,56 @@ pub trait PluginFactory: Send + Sync {
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>>;
 }
 
+/// The short way to write a [`PluginFactory`]: name the parameter struct
+/// (serde + schemars, with `deny_unknown_fields`) and the kind, and turn
+/// parsed parameters into a plugin. Parsing, span-carrying errors and the
+/// JSON Schema come with it.
+pub trait PluginSpec: Send + Sync + 'static {
+    /// The section's parameters.
+    type Params: DeserializeOwned + schemars::JsonSchema;
+    /// The key under the role's table, e.g. `worm`.
+    const KIND: &'static str;
+    /// Attack or defence.
+    const ROLE: Role;
+    /// One line on what it models.
+    const SUMMARY: &'static str;
+    /// Checks the parameters against the scenario and makes the plugin.
+    ///
+    /// # Errors
+    /// Every problem found, each with its span.
+    fn configure(
+        params: Self::Params,
+        section: &Section<'_>,
+        scenario: &Scenario,
+    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>>;
+}
+
+impl<T: PluginSpec> PluginFactory for T {
+    fn kind(&self) -> &'static str {
+        T::KIND
+    }
+
+    fn role(&self) -> Role {
+        T::ROLE
+    }
+
+    fn summary(&self) -> &'static str {
+        T::SUMMARY
+    }
+
+    fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<T::Params>()
+    }
+
+    fn configure(
+        &self,
+        section: &Section<'_>,
+        scenario: &Scenario,
+    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+        T::configure(section.parse()?, section, scenario)
+    }
+}
+
 /// A configured attack or defence.
 pub trait Plugin: Send + Sync {
     /// Registers handlers and signal subscriptions, once per run.
