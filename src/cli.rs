@@ -57,6 +57,10 @@ pub struct RunArgs {
     /// Also write each dataset as CSV.
     #[arg(long)]
     pub csv: bool,
+    /// Sampling interval of timeseries.parquet, e.g. `1h` (default: the
+    /// scenario's `sample_every`, or about 200 samples per trial).
+    #[arg(long, value_name = "DURATION")]
+    pub sample_every: Option<iomtsim_sim::SimDuration>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -105,21 +109,11 @@ pub struct MergeArgs {
 }
 
 fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
-    let (a, b) = s
-        .split_once("..")
-        .ok_or_else(|| format!("`{s}` is not a range; write A..B, e.g. 0..500"))?;
-    let a: u32 = a
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{a}` is not a trial index"))?;
-    let b: u32 = b
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{b}` is not a trial index"))?;
+    let (a, b) = s.split_once("..").ok_or_else(|| format!("`{s}` is not a range; write A..B, e.g. 0..500"))?;
+    let a: u32 = a.trim().parse().map_err(|_| format!("`{a}` is not a trial index"))?;
+    let b: u32 = b.trim().parse().map_err(|_| format!("`{b}` is not a trial index"))?;
     if b <= a {
-        return Err(format!(
-            "the range {a}..{b} holds no trial; B must exceed A"
-        ));
+        return Err(format!("the range {a}..{b} holds no trial; B must exceed A"));
     }
     Ok(a..b)
 }

@@ -36,8 +36,9 @@ impl Failure {
 impl From<iomtsim_sim::ScenarioError> for Failure {
     fn from(e: iomtsim_sim::ScenarioError) -> Self {
         match &e {
-            iomtsim_sim::ScenarioError::Invalid { .. }
-            | iomtsim_sim::ScenarioError::NotUtf8 { .. } => Failure::BadInput(e.to_string()),
+            iomtsim_sim::ScenarioError::Invalid { .. } | iomtsim_sim::ScenarioError::NotUtf8 { .. } => {
+                Failure::BadInput(e.to_string())
+            }
             _ => Failure::BadInput(format!("error: {e}")),
         }
     }
@@ -51,10 +52,6 @@ impl From<iomtsim_analysis::OutputError> for Failure {
 
 impl From<iomtsim_analysis::StoreError> for Failure {
     fn from(e: iomtsim_analysis::StoreError) -> Self {
-        if e.is_usage() {
-            Failure::BadInput(format!("error: {e}"))
-        } else {
-            Failure::Runtime(e.to_string())
-        }
+        if e.is_usage() { Failure::BadInput(format!("error: {e}")) } else { Failure::Runtime(e.to_string()) }
     }
 }

@@ -9,7 +9,7 @@ mod output;
 mod store;
 mod summary;
 
-pub use dataset::{events_frame, trials_frame};
+pub use dataset::{breakdown_frame, events_frame, timeseries_frame, trials_frame};
 pub use manifest::{RunManifest, RunPlan, ZoneReport};
 pub use output::{OutputError, read_parquet, write_csv, write_parquet, write_text};
 pub use polars;

@@ -31,12 +31,25 @@ pub struct RunPlan {
     pub events: bool,
     /// Whether CSV copies are written.
     pub csv: bool,
+    /// Sampling interval of `timeseries.parquet`, as a duration string.
+    pub sample_every: String,
 }
 
 impl RunPlan {
     /// Number of trials.
     pub fn trials(&self) -> u32 {
         self.trial_end - self.trial_start
+    }
+
+    /// The datasets this run writes, `trials` last: a batch whose trials
+    /// part exists is complete.
+    pub fn datasets(&self) -> Vec<&'static str> {
+        let mut kinds = vec!["timeseries", "breakdown"];
+        if self.events {
+            kinds.push("events");
+        }
+        kinds.push("trials");
+        kinds
     }
 
     /// The batches the trials are committed in.

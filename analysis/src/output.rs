@@ -30,14 +30,8 @@ pub enum OutputError {
 }
 
 /// Writes `path` atomically with `write`.
-fn atomic(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> Result<(), OutputError>,
-) -> Result<(), OutputError> {
-    let io = |source| OutputError::Io {
-        path: path.to_owned(),
-        source,
-    };
+fn atomic(path: &Path, write: impl FnOnce(&mut File) -> Result<(), OutputError>) -> Result<(), OutputError> {
+    let io = |source| OutputError::Io { path: path.to_owned(), source };
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut file = File::create(&tmp).map_err(io)?;
     let written = write(&mut file).and_then(|()| file.sync_all().map_err(io));
@@ -58,10 +52,7 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), OutputError>
             .with_compression(ParquetCompression::Zstd(None))
             .finish(df)
             .map(|_| ())
-            .map_err(|source| OutputError::Polars {
-                path: path.to_owned(),
-                source,
-            })
+            .map_err(|source| OutputError::Polars { path: path.to_owned(), source })
     })
 }
 
@@ -74,10 +65,7 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
         CsvWriter::new(f)
             .include_header(true)
             .finish(df)
-            .map_err(|source| OutputError::Polars {
-                path: path.to_owned(),
-                source,
-            })
+            .map_err(|source| OutputError::Polars { path: path.to_owned(), source })
     })
 }
 
@@ -86,13 +74,7 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
 /// # Errors
 /// [`OutputError`] naming the file.
 pub fn write_text(text: &str, path: &Path) -> Result<(), OutputError> {
-    atomic(path, |f| {
-        f.write_all(text.as_bytes())
-            .map_err(|source| OutputError::Io {
-                path: path.to_owned(),
-                source,
-            })
-    })
+    atomic(path, |f| f.write_all(text.as_bytes()).map_err(|source| OutputError::Io { path: path.to_owned(), source }))
 }
 
 /// Reads a Parquet file back, for tests and later analysis.
@@ -100,14 +82,6 @@ pub fn write_text(text: &str, path: &Path) -> Result<(), OutputError> {
 /// # Errors
 /// [`OutputError`] naming the file.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, OutputError> {
-    let f = File::open(path).map_err(|source| OutputError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    ParquetReader::new(f)
-        .finish()
-        .map_err(|source| OutputError::Polars {
-            path: path.to_owned(),
-            source,
-        })
+    let f = File::open(path).map_err(|source| OutputError::Io { path: path.to_owned(), source })?;
+    ParquetReader::new(f).finish().map_err(|source| OutputError::Polars { path: path.to_owned(), source })
 }

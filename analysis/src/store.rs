@@ -25,11 +25,17 @@ const PARTS: &str = "parts";
 const OWNED_FILES: &[&str] = &[
     "trials.parquet",
     "events.parquet",
+    "timeseries.parquet",
+    "breakdown.parquet",
     "trials.csv",
     "events.csv",
+    "timeseries.csv",
+    "breakdown.csv",
     MANIFEST,
     PARTIAL,
 ];
+/// Folders a run owns in its folder.
+const OWNED_DIRS: &[&str] = &[PARTS, "plots"];
 
 /// How to treat an output folder that already holds a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,10 +105,7 @@ pub struct RunStore {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> StoreError {
-    StoreError::Output(OutputError::Io {
-        path: path.to_owned(),
-        source,
-    })
+    StoreError::Output(OutputError::Io { path: path.to_owned(), source })
 }
 
 /// Reads a manifest or partial manifest.
@@ -110,29 +113,19 @@ fn io_err(path: &Path, source: std::io::Error) -> StoreError {
 /// # Errors
 /// [`StoreError::BadManifest`] naming the file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, StoreError> {
-    let bad = |reason: String| StoreError::BadManifest {
-        path: path.display().to_string(),
-        reason,
-    };
+    let bad = |reason: String| StoreError::BadManifest { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
 }
 
 fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<(), StoreError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| StoreError::BadManifest {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| StoreError::BadManifest { path: path.display().to_string(), reason: e.to_string() })?;
     Ok(write_text(&(text + "\n"), path)?)
 }
 
 /// Compares the fields of two plans that decide the results.
-fn compare_plans(
-    what: &str,
-    a: &RunPlan,
-    b: &RunPlan,
-    check_range: bool,
-) -> Result<(), StoreError> {
+fn compare_plans(what: &str, a: &RunPlan, b: &RunPlan, check_range: bool) -> Result<(), StoreError> {
     let mismatch = |field: &str, x: String, y: String| {
         Err(StoreError::Mismatch {
             what: what.to_owned(),
@@ -143,17 +136,16 @@ fn compare_plans(
         return mismatch("the program version", a.program.clone(), b.program.clone());
     }
     if a.scenario_sha256 != b.scenario_sha256 {
-        return mismatch(
-            "the scenario (SHA-256)",
-            a.scenario_sha256.clone(),
-            b.scenario_sha256.clone(),
-        );
+        return mismatch("the scenario (SHA-256)", a.scenario_sha256.clone(), b.scenario_sha256.clone());
     }
     if a.seed != b.seed {
         return mismatch("the seed", a.seed.to_string(), b.seed.to_string());
     }
     if a.events != b.events {
         return mismatch("--events", a.events.to_string(), b.events.to_string());
+    }
+    if a.sample_every != b.sample_every {
+        return mismatch("the sampling interval", a.sample_every.clone(), b.sample_every.clone());
     }
     if check_range && (a.trial_start, a.trial_end) != (b.trial_start, b.trial_end) {
         return mismatch(
@@ -166,10 +158,7 @@ fn compare_plans(
 }
 
 fn part_path(dir: &Path, kind: &str, batch: &Range<u32>) -> PathBuf {
-    dir.join(PARTS).join(format!(
-        "{kind}-{:010}-{:010}.parquet",
-        batch.start, batch.end
-    ))
+    dir.join(PARTS).join(format!("{kind}-{:010}-{:010}.parquet", batch.start, batch.end))
 }
 
 impl RunStore {
@@ -180,11 +169,7 @@ impl RunStore {
     /// [`StoreError::Occupied`] if the folder holds a run and the mode does
     /// not allow replacing or resuming it; [`StoreError::Mismatch`] if the
     /// run to resume is another run.
-    pub fn open(
-        dir: &Path,
-        mut plan: RunPlan,
-        mode: OpenMode,
-    ) -> Result<(RunStore, Vec<Range<u32>>), StoreError> {
+    pub fn open(dir: &Path, mut plan: RunPlan, mode: OpenMode) -> Result<(RunStore, Vec<Range<u32>>), StoreError> {
         let shown = dir.display().to_string();
         let has = |f: &str| dir.join(f).exists();
         let finished = has(MANIFEST) || has("trials.parquet");
@@ -205,11 +190,7 @@ impl RunStore {
                 });
             }
             OpenMode::Resume if !partial => {
-                let detail = if finished {
-                    " (the run there is finished)"
-                } else {
-                    ""
-                };
+                let detail = if finished { " (the run there is finished)" } else { "" };
                 return Err(StoreError::NothingToResume { dir: shown, detail });
             }
             OpenMode::Force => Self::clear(dir)?,
@@ -223,18 +204,12 @@ impl RunStore {
             plan.csv |= stored.csv;
         }
         write_json(&plan, &dir.join(PARTIAL))?;
-        let store = RunStore {
-            dir: dir.to_owned(),
-            plan,
-        };
+        let store = RunStore { dir: dir.to_owned(), plan };
         let remaining = store
             .plan
             .batches()
             .into_iter()
-            .filter(|b| {
-                !(part_path(dir, "trials", b).exists()
-                    && (!store.plan.events || part_path(dir, "events", b).exists()))
-            })
+            .filter(|b| !store.plan.datasets().iter().all(|kind| part_path(dir, kind, b).exists()))
             .collect();
         Ok((store, remaining))
     }
@@ -247,9 +222,11 @@ impl RunStore {
                 std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
             }
         }
-        let parts = dir.join(PARTS);
-        if parts.exists() {
-            std::fs::remove_dir_all(&parts).map_err(|e| io_err(&parts, e))?;
+        for d in OWNED_DIRS {
+            let p = dir.join(d);
+            if p.exists() {
+                std::fs::remove_dir_all(&p).map_err(|e| io_err(&p, e))?;
+            }
         }
         Ok(())
     }
@@ -259,21 +236,18 @@ impl RunStore {
         &self.plan
     }
 
-    /// Commits one batch's rows. Events are written first, so a batch whose
-    /// trials part exists is complete.
+    /// Commits one batch's rows: a frame per dataset of the plan, written in
+    /// the order of [`RunPlan::datasets`], so that the trials part, written
+    /// last, marks the batch complete.
     ///
     /// # Errors
     /// [`StoreError::Output`] if the disk refuses.
-    pub fn commit(
-        &self,
-        batch: &Range<u32>,
-        trials: &mut DataFrame,
-        events: Option<&mut DataFrame>,
-    ) -> Result<(), StoreError> {
-        if let Some(events) = events {
-            write_parquet(events, &part_path(&self.dir, "events", batch))?;
+    pub fn commit(&self, batch: &Range<u32>, frames: &mut [(&'static str, DataFrame)]) -> Result<(), StoreError> {
+        for kind in self.plan.datasets() {
+            if let Some((_, df)) = frames.iter_mut().find(|(k, _)| *k == kind) {
+                write_parquet(df, &part_path(&self.dir, kind, batch))?;
+            }
         }
-        write_parquet(trials, &part_path(&self.dir, "trials", batch))?;
         Ok(())
     }
 
@@ -288,19 +262,18 @@ impl RunStore {
     ) -> Result<DataFrame, StoreError> {
         let batches = self.plan.batches();
         let read_all = |kind: &str| -> Result<DataFrame, StoreError> {
-            let frames = batches
-                .iter()
-                .map(|b| read_parquet(&part_path(&self.dir, kind, b)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let frames =
+                batches.iter().map(|b| read_parquet(&part_path(&self.dir, kind, b))).collect::<Result<Vec<_>, _>>()?;
             concat_frames(frames, &self.dir)
         };
-        let mut trials = read_all("trials")?;
-        let events = if self.plan.events {
-            Some(read_all("events")?)
-        } else {
-            None
-        };
-        write_datasets(&self.dir, &mut trials, events, self.plan.csv)?;
+        let mut trials = DataFrame::empty();
+        for kind in self.plan.datasets() {
+            let mut df = read_all(kind)?;
+            write_dataset(&self.dir, kind, &mut df, self.plan.csv)?;
+            if kind == "trials" {
+                trials = df;
+            }
+        }
         write_json(&manifest_of(&self.plan, &trials), &self.dir.join(MANIFEST))?;
         let partial = self.dir.join(PARTIAL);
         std::fs::remove_file(&partial).map_err(|e| io_err(&partial, e))?;
@@ -313,12 +286,7 @@ impl RunStore {
 /// Stacks frames in order into one single-chunk frame, so that the bytes
 /// written do not depend on how the rows were batched.
 fn concat_frames(frames: Vec<DataFrame>, dir: &Path) -> Result<DataFrame, StoreError> {
-    let encode = |source| {
-        StoreError::Output(OutputError::Polars {
-            path: dir.to_owned(),
-            source,
-        })
-    };
+    let encode = |source| StoreError::Output(OutputError::Polars { path: dir.to_owned(), source });
     let mut iter = frames.into_iter();
     let Some(mut all) = iter.next() else {
         return Err(encode(PolarsError::NoData("no batches".into())));
@@ -330,21 +298,10 @@ fn concat_frames(frames: Vec<DataFrame>, dir: &Path) -> Result<DataFrame, StoreE
     Ok(all)
 }
 
-fn write_datasets(
-    dir: &Path,
-    trials: &mut DataFrame,
-    events: Option<DataFrame>,
-    csv: bool,
-) -> Result<(), StoreError> {
-    write_parquet(trials, &dir.join("trials.parquet"))?;
+fn write_dataset(dir: &Path, kind: &str, df: &mut DataFrame, csv: bool) -> Result<(), StoreError> {
+    write_parquet(df, &dir.join(format!("{kind}.parquet")))?;
     if csv {
-        write_csv(trials, &dir.join("trials.csv"))?;
-    }
-    if let Some(mut events) = events {
-        write_parquet(&mut events, &dir.join("events.parquet"))?;
-        if csv {
-            write_csv(&mut events, &dir.join("events.csv"))?;
-        }
+        write_csv(df, &dir.join(format!("{kind}.csv")))?;
     }
     Ok(())
 }
@@ -371,26 +328,14 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path, mode: OpenMode) -> Result<RunMan
     slices.sort_by_key(|(_, m)| m.plan.trial_start);
     let first = slices
         .first()
-        .ok_or_else(|| StoreError::Mismatch {
-            what: "merge".into(),
-            detail: "no runs given".into(),
-        })?
+        .ok_or_else(|| StoreError::Mismatch { what: "merge".into(), detail: "no runs given".into() })?
         .1
         .clone();
     for pair in slices.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        compare_plans(
-            &format!("{} and {}", a.0.display(), b.0.display()),
-            &a.1.plan,
-            &b.1.plan,
-            false,
-        )?;
+        compare_plans(&format!("{} and {}", a.0.display(), b.0.display()), &a.1.plan, &b.1.plan, false)?;
         if a.1.plan.trial_end != b.1.plan.trial_start {
-            let how = if a.1.plan.trial_end > b.1.plan.trial_start {
-                "overlap"
-            } else {
-                "leave a gap"
-            };
+            let how = if a.1.plan.trial_end > b.1.plan.trial_start { "overlap" } else { "leave a gap" };
             return Err(StoreError::Mismatch {
                 what: "the slices' trials".into(),
                 detail: format!(
@@ -407,9 +352,7 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path, mode: OpenMode) -> Result<RunMan
     }
     let shown = out.display().to_string();
     if mode != OpenMode::Force
-        && (out.join(MANIFEST).exists()
-            || out.join("trials.parquet").exists()
-            || out.join(PARTIAL).exists())
+        && (out.join(MANIFEST).exists() || out.join("trials.parquet").exists() || out.join(PARTIAL).exists())
     {
         return Err(StoreError::Occupied {
             dir: shown,
@@ -421,22 +364,12 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path, mode: OpenMode) -> Result<RunMan
         RunStore::clear(out)?;
     }
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
-    let frames = slices
-        .iter()
-        .map(|(d, _)| read_parquet(&d.join("trials.parquet")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut trials = concat_frames(frames, out)?;
-    let events = if first.plan.events {
-        let frames = slices
-            .iter()
-            .map(|(d, _)| read_parquet(&d.join("events.parquet")))
-            .collect::<Result<Vec<_>, _>>()?;
-        Some(concat_frames(frames, out)?)
-    } else {
-        None
-    };
     let csv = slices.iter().all(|(_, m)| m.plan.csv);
-    write_datasets(out, &mut trials, events, csv)?;
+    for kind in first.plan.datasets() {
+        let file = format!("{kind}.parquet");
+        let frames = slices.iter().map(|(d, _)| read_parquet(&d.join(&file))).collect::<Result<Vec<_>, _>>()?;
+        write_dataset(out, kind, &mut concat_frames(frames, out)?, csv)?;
+    }
     let last = &slices.last().expect("non-empty").1;
     let mut merged = first.clone();
     merged.plan.trial_end = last.plan.trial_end;
@@ -447,10 +380,7 @@ pub fn merge_runs(dirs: &[PathBuf], out: &Path, mode: OpenMode) -> Result<RunMan
     merged.events_per_second = merged.total_events as f64 / merged.wall_seconds.max(1e-9);
     merged.threads = slices.iter().map(|(_, m)| m.threads).max().unwrap_or(1);
     merged.finished_at = last.finished_at.clone();
-    merged.merged_from = slices
-        .iter()
-        .map(|(d, _)| d.display().to_string())
-        .collect();
+    merged.merged_from = slices.iter().map(|(d, _)| d.display().to_string()).collect();
     write_json(&merged, &out.join(MANIFEST))?;
     Ok(merged)
 }

@@ -11,15 +11,9 @@ pub const SUMMARY_METRICS: &[(&str, &str)] = &[
     ("disrupted", "devices disrupted (encrypted)"),
     ("records_exposed", "patient records exposed"),
     ("downtime_device_hours", "downtime (device-hours)"),
-    (
-        "critical_downtime_device_hours",
-        "critical-device downtime (device-hours)",
-    ),
+    ("critical_downtime_device_hours", "critical-device downtime (device-hours)"),
     ("detected", "share of trials detected"),
-    (
-        "time_to_detect_h",
-        "time to detect (hours, detected trials)",
-    ),
+    ("time_to_detect_h", "time to detect (hours, detected trials)"),
     ("patched", "patches installed"),
     ("isolated", "devices isolated"),
 ];
@@ -53,12 +47,7 @@ pub fn summarize(trials: &DataFrame) -> PolarsResult<Vec<MetricSummary>> {
         let c = col(*m).cast(DataType::Float64);
         exprs.push(c.clone().mean().alias(format!("{m}__mean")));
         exprs.push(c.clone().std(1).alias(format!("{m}__std")));
-        exprs.push(
-            c.clone()
-                .count()
-                .cast(DataType::UInt32)
-                .alias(format!("{m}__n")),
-        );
+        exprs.push(c.clone().count().cast(DataType::UInt32).alias(format!("{m}__n")));
         exprs.push(c.median().alias(format!("{m}__median")));
     }
     let stats = trials.clone().lazy().select(exprs).collect()?;
@@ -91,33 +80,21 @@ pub fn half_width(std: f64, n: u32) -> f64 {
     if n < 2 || !std.is_finite() {
         return f64::NAN;
     }
-    let t = StudentsT::new(0.0, 1.0, f64::from(n - 1))
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(1.96);
+    let t = StudentsT::new(0.0, 1.0, f64::from(n - 1)).map(|d| d.inverse_cdf(0.975)).unwrap_or(1.96);
     t * std / f64::from(n).sqrt()
 }
 
 /// Renders summaries as an aligned text table for the terminal.
 pub fn render_table(summaries: &[MetricSummary]) -> String {
-    let mut out = format!(
-        "{:<42} {:>12} {:>27} {:>7}\n",
-        "metric", "mean", "95% CI", "trials"
-    );
+    let mut out = format!("{:<42} {:>12} {:>27} {:>7}\n", "metric", "mean", "95% CI", "trials");
     for s in summaries {
         let ci = if s.ci_low.is_nan() {
             "n/a".to_owned()
         } else {
             format!("[{}, {}]", fmt_num(s.ci_low), fmt_num(s.ci_high))
         };
-        let mean = if s.mean.is_nan() {
-            "n/a".to_owned()
-        } else {
-            fmt_num(s.mean)
-        };
-        out.push_str(&format!(
-            "{:<42} {:>12} {:>27} {:>7}\n",
-            s.label, mean, ci, s.n
-        ));
+        let mean = if s.mean.is_nan() { "n/a".to_owned() } else { fmt_num(s.mean) };
+        out.push_str(&format!("{:<42} {:>12} {:>27} {:>7}\n", s.label, mean, ci, s.n));
     }
     out
 }

@@ -32,18 +32,14 @@ impl PluginSpec for IncidentResponseFactory {
     type Params = IncidentResponseParams;
     const KIND: &'static str = "incident_response";
     const ROLE: Role = Role::Defence;
-    const SUMMARY: &'static str =
-        "isolate detected devices, then restore them clean (optionally patched)";
+    const SUMMARY: &'static str = "isolate detected devices, then restore them clean (optionally patched)";
 
     fn configure(
         params: IncidentResponseParams,
         _: &Section<'_>,
         _: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        Ok(Box::new(IncidentResponse {
-            params,
-            handlers: None,
-        }))
+        Ok(Box::new(IncidentResponse { params, handlers: None }))
     }
 }
 
@@ -140,78 +136,36 @@ mod tests {
 
     #[test]
     fn faster_isolation_contains_the_outbreak() {
-        let fast = run(
-            &lan(300, "-60d", "", "", &response("\"0s\"", "\"100d\"", true)),
-            60,
-            false,
-        );
-        let slow = run(
-            &lan(300, "-60d", "", "", &response("\"6h\"", "\"100d\"", true)),
-            60,
-            false,
-        );
-        assert_clearly_below(
-            compromised(&fast),
-            compromised(&slow),
-            "compromised with immediate isolation",
-        );
-        assert!(
-            fast.iter()
-                .all(|r| r.outcome.isolated == r.outcome.compromised),
-            "every detected device is isolated"
-        );
+        let fast = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"100d\"", true)), 60, false);
+        let slow = run(&lan(300, "-60d", "", "", &response("\"6h\"", "\"100d\"", true)), 60, false);
+        assert_clearly_below(compromised(&fast), compromised(&slow), "compromised with immediate isolation");
+        assert!(fast.iter().all(|r| r.outcome.isolated == r.outcome.compromised), "every detected device is isolated");
     }
 
     #[test]
     fn restored_devices_fall_again_unless_patched() {
-        let unpatched = run(
-            &lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", false)),
-            20,
-            true,
-        );
-        let patched = run(
-            &lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", true)),
-            20,
-            true,
-        );
+        let unpatched = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", false)), 20, true);
+        let patched = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", true)), 20, true);
         let reinfections = |rs: &[iomtsim_sim::TrialResult]| -> usize {
             rs.iter()
                 .map(|r| {
-                    let hits = r
-                        .events
-                        .iter()
-                        .filter(|e| e.kind == iomtsim_sim::Signal::Compromised)
-                        .count();
+                    let hits = r.events.iter().filter(|e| e.kind == iomtsim_sim::Signal::Compromised).count();
                     hits - r.outcome.compromised as usize
                 })
                 .sum()
         };
-        assert!(
-            reinfections(&unpatched) > 0,
-            "rebuilt but unpatched hosts are taken again"
-        );
-        assert_eq!(
-            reinfections(&patched),
-            0,
-            "rebuilt and patched hosts are immune"
-        );
+        assert!(reinfections(&unpatched) > 0, "rebuilt but unpatched hosts are taken again");
+        assert_eq!(reinfections(&patched), 0, "rebuilt and patched hosts are immune");
     }
 
     #[test]
     fn isolation_costs_downtime_until_restored() {
-        let r = run(
-            &lan(50, "-60d", "", "", &response("\"0s\"", "\"1d\"", true)),
-            10,
-            false,
-        );
+        let r = run(&lan(50, "-60d", "", "", &response("\"0s\"", "\"1d\"", true)), 10, false);
         for t in &r {
             let o = &t.outcome;
             // Each isolated device is out of service for exactly one day.
             assert_eq!(o.isolated, o.restored, "{o:?}");
-            assert!(
-                (o.downtime_device_hours - 24.0 * f64::from(o.restored)).abs() < 1e-6,
-                "{o:?}"
-            );
+            assert!((o.downtime_device_hours - 24.0 * f64::from(o.restored)).abs() < 1e-6, "{o:?}");
         }
     }
 }

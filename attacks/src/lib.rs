@@ -19,12 +19,7 @@ use iomtsim_sim::Registry;
 
 /// Every attack and defence this crate offers.
 pub fn registry() -> Registry {
-    Registry::new(vec![
-        &WormFactory,
-        &PatchingFactory,
-        &MonitoringFactory,
-        &IncidentResponseFactory,
-    ])
+    Registry::new(vec![&WormFactory, &PatchingFactory, &MonitoringFactory, &IncidentResponseFactory])
 }
 
 #[cfg(test)]

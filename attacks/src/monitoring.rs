@@ -29,8 +29,7 @@ impl PluginSpec for MonitoringFactory {
     type Params = MonitoringParams;
     const KIND: &'static str = "monitoring";
     const ROLE: Role = Role::Defence;
-    const SUMMARY: &'static str =
-        "intrusion detection: per-zone coverage and a time-to-detect distribution";
+    const SUMMARY: &'static str = "intrusion detection: per-zone coverage and a time-to-detect distribution";
 
     fn configure(
         params: MonitoringParams,
@@ -48,11 +47,7 @@ impl PluginSpec for MonitoringFactory {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Monitoring {
-            coverage,
-            time_to_detect: params.time_to_detect,
-            handlers: None,
-        }))
+        Ok(Box::new(Monitoring { coverage, time_to_detect: params.time_to_detect, handlers: None }))
     }
 }
 
@@ -109,8 +104,7 @@ fn detect_compromise(sim: &mut Sim, e: Event) {
 mod tests {
     use crate::testing::*;
 
-    const RESPOND: &str =
-        "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"100d\"";
+    const RESPOND: &str = "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"100d\"";
 
     #[test]
     fn watched_compromises_are_detected_and_contained() {
@@ -133,20 +127,14 @@ mod tests {
                 "-60d",
                 "",
                 "",
-                &format!(
-                    "[defences.monitoring]\ncoverage = 0.0\ntime_to_detect = \"1h\"\n{RESPOND}"
-                ),
+                &format!("[defences.monitoring]\ncoverage = 0.0\ntime_to_detect = \"1h\"\n{RESPOND}"),
             ),
             60,
             false,
         );
         assert!(watched.iter().all(|r| r.outcome.detected));
         assert!(blind.iter().all(|r| !r.outcome.detected));
-        assert_clearly_below(
-            compromised(&watched),
-            compromised(&blind),
-            "compromised under monitoring",
-        );
+        assert_clearly_below(compromised(&watched), compromised(&blind), "compromised under monitoring");
     }
 
     #[test]
@@ -163,13 +151,8 @@ mod tests {
 
     #[test]
     fn time_to_detect_is_measured_from_the_first_compromise() {
-        let text = lan(
-            100,
-            "-60d",
-            "",
-            "start = \"5h\"",
-            "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = \"2h\"",
-        );
+        let text =
+            lan(100, "-60d", "", "start = \"5h\"", "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = \"2h\"");
         for r in run(&text, 10, false) {
             assert_eq!(r.outcome.first_compromise_h, Some(5.0));
             assert_eq!(r.outcome.time_to_detect_h, Some(2.0));
@@ -178,19 +161,11 @@ mod tests {
 
     #[test]
     fn unknown_zones_are_reported() {
-        let text = lan(
-            10,
-            "-60d",
-            "",
-            "",
-            "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"",
-        );
-        let err = iomtsim_sim::Scenario::load(
-            iomtsim_sim::ScenarioSource::from_text("t.toml", text),
-            &crate::registry(),
-        )
-        .err()
-        .expect("unknown zone rejected");
+        let text = lan(10, "-60d", "", "", "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"");
+        let err =
+            iomtsim_sim::Scenario::load(iomtsim_sim::ScenarioSource::from_text("t.toml", text), &crate::registry())
+                .err()
+                .expect("unknown zone rejected");
         assert!(err.to_string().contains("unknown zone `icu`"), "{err}");
     }
 }

@@ -6,10 +6,7 @@ use iomtsim_sim::{Engine, RunOptions, Scenario, ScenarioSource, TrialResult};
 /// Loads `text` with every plugin of this crate, panicking with the
 /// rendered diagnostics if it is invalid.
 pub fn engine(text: &str) -> Engine {
-    match Scenario::load(
-        ScenarioSource::from_text("test.toml", text),
-        &crate::registry(),
-    ) {
+    match Scenario::load(ScenarioSource::from_text("test.toml", text), &crate::registry()) {
         Ok(loaded) => Engine::new(loaded),
         Err(e) => panic!("{e}"),
     }
@@ -17,12 +14,7 @@ pub fn engine(text: &str) -> Engine {
 
 /// Runs `trials` trials of `text` with seed 1.
 pub fn run(text: &str, trials: u32, record_events: bool) -> Vec<TrialResult> {
-    let options = RunOptions {
-        seed: 1,
-        trials: 0..trials,
-        threads: 0,
-        record_events,
-    };
+    let options = RunOptions { seed: 1, trials: 0..trials, threads: 0, record_events, sample_every: None };
     engine(text).run(&options, &|| {}).expect("thread pool")
 }
 
@@ -36,12 +28,7 @@ pub fn mean_ci(xs: &[f64]) -> (f64, f64) {
 
 /// Mean compromised devices over `results`, with its 95% half-width.
 pub fn compromised(results: &[TrialResult]) -> (f64, f64) {
-    mean_ci(
-        &results
-            .iter()
-            .map(|r| f64::from(r.outcome.compromised))
-            .collect::<Vec<_>>(),
-    )
+    mean_ci(&results.iter().map(|r| f64::from(r.outcome.compromised)).collect::<Vec<_>>())
 }
 
 /// Asserts that the intervals `a` and `b` do not overlap and `a` is lower.
@@ -62,9 +49,7 @@ pub fn assert_clearly_below(a: (f64, f64), b: (f64, f64), what: &str) {
 pub fn final_size(r: &[Vec<f64>]) -> Vec<f64> {
     let mut z = vec![1.0; r.len()];
     for _ in 0..10_000 {
-        z = (0..r.len())
-            .map(|i| 1.0 - (-(0..r.len()).map(|j| r[i][j] * z[j]).sum::<f64>()).exp())
-            .collect();
+        z = (0..r.len()).map(|i| 1.0 - (-(0..r.len()).map(|j| r[i][j] * z[j]).sum::<f64>()).exp()).collect();
     }
     z
 }
@@ -73,13 +58,7 @@ pub fn final_size(r: &[Vec<f64>]) -> Vec<f64> {
 /// vulnerability disclosed `disclosed` before the start, with a worm
 /// entering through one host at time zero. `device_extra` is added to the
 /// device type, `worm_extra` to the worm, and `defences` appended.
-pub fn lan(
-    n: u32,
-    disclosed: &str,
-    device_extra: &str,
-    worm_extra: &str,
-    defences: &str,
-) -> String {
+pub fn lan(n: u32, disclosed: &str, device_extra: &str, worm_extra: &str, defences: &str) -> String {
     format!(
         r#"
         name = "lan"

@@ -82,7 +82,8 @@ impl PluginSpec for WormFactory {
     type Params = WormParams;
     const KIND: &'static str = "worm";
     const ROLE: Role = Role::Attack;
-    const SUMMARY: &'static str = "self-propagating worm exploiting a remote service, with an optional ransomware payload (T1210, T1486)";
+    const SUMMARY: &'static str =
+        "self-propagating worm exploiting a remote service, with an optional ransomware payload (T1210, T1486)";
 
     fn configure(
         p: WormParams,
@@ -90,14 +91,8 @@ impl PluginSpec for WormFactory {
         scenario: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let mut problems = Vec::new();
-        let vuln = scenario
-            .vulnerability_ref(&p.exploit)
-            .map_err(|d| problems.push(d))
-            .ok();
-        let entry = scenario
-            .zone_ref(&p.entry_zone)
-            .map_err(|d| problems.push(d))
-            .ok();
+        let vuln = scenario.vulnerability_ref(&p.exploit).map_err(|d| problems.push(d)).ok();
+        let entry = scenario.zone_ref(&p.entry_zone).map_err(|d| problems.push(d)).ok();
         let rate = *p.scans_per_hour.get_ref();
         if !(rate.is_finite() && rate > 0.0 && rate <= 1e7) {
             problems.push(Diagnostic::at(
@@ -106,11 +101,7 @@ impl PluginSpec for WormFactory {
             ));
         }
         let entry_type = match &p.entry_device_type {
-            Some(t) => scenario
-                .device_type_ref(t)
-                .map(Some)
-                .map_err(|d| problems.push(d))
-                .unwrap_or(None),
+            Some(t) => scenario.device_type_ref(t).map(Some).map_err(|d| problems.push(d)).unwrap_or(None),
             None => None,
         };
         let entry_devices = *p.entry_devices.get_ref();
@@ -127,7 +118,10 @@ impl PluginSpec for WormFactory {
                 problems.push(
                     Diagnostic::at(
                         p.entry_devices.span(),
-                        format!("entry_devices is {entry_devices} but zone `{}` holds {candidates} devices{of_type}", p.entry_zone.get_ref()),
+                        format!(
+                            "entry_devices is {entry_devices} but zone `{}` holds {candidates} devices{of_type}",
+                            p.entry_zone.get_ref()
+                        ),
                     )
                     .with_help("infect at most as many devices as the zone holds"),
                 );
@@ -135,13 +129,8 @@ impl PluginSpec for WormFactory {
         }
         if entry_devices == 0 && p.external_sources == 0 {
             problems.push(
-                Diagnostic::at(
-                    section.span(),
-                    "the worm has no source: entry_devices and external_sources are both 0",
-                )
-                .with_help(
-                    "set entry_devices (infected devices in the entry zone) or external_sources",
-                ),
+                Diagnostic::at(section.span(), "the worm has no source: entry_devices and external_sources are both 0")
+                    .with_help("set entry_devices (infected devices in the entry zone) or external_sources"),
             );
         }
         let (Some(vuln), Some(entry)) = (vuln, entry) else {
@@ -150,10 +139,7 @@ impl PluginSpec for WormFactory {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Worm {
-            plan: Arc::new(WormPlan::new(scenario, &p, vuln, entry, entry_type)),
-            handlers: None,
-        }))
+        Ok(Box::new(Worm { plan: Arc::new(WormPlan::new(scenario, &p, vuln, entry, entry_type)), handlers: None }))
     }
 }
 
@@ -182,19 +168,9 @@ struct WormPlan {
 }
 
 impl WormPlan {
-    fn new(
-        s: &Scenario,
-        p: &WormParams,
-        vuln: VulnId,
-        entry_zone: ZoneId,
-        entry_type: Option<DeviceTypeId>,
-    ) -> Self {
+    fn new(s: &Scenario, p: &WormParams, vuln: VulnId, entry_zone: ZoneId, entry_type: Option<DeviceTypeId>) -> Self {
         let service: ServiceId = s.vulnerabilities[usize::from(vuln.0)].service;
-        let listens: Vec<bool> = s
-            .device_types
-            .iter()
-            .map(|t| t.services.contains(service))
-            .collect();
+        let listens: Vec<bool> = s.device_types.iter().map(|t| t.services.contains(service)).collect();
         let mut listeners = vec![0u32; s.zones.len()];
         for d in &s.devices {
             if listens[usize::from(d.device_type.0)] {
@@ -204,12 +180,7 @@ impl WormPlan {
         let mut sources_into = vec![Vec::new(); s.zones.len()];
         let mut reach_size = vec![0u32; s.zones.len()];
         let mut reaches_itself = vec![false; s.zones.len()];
-        for (a, _) in s
-            .zones
-            .iter()
-            .enumerate()
-            .map(|(i, z): (usize, &Zone)| (ZoneId(i as u16), z))
-        {
+        for (a, _) in s.zones.iter().enumerate().map(|(i, z): (usize, &Zone)| (ZoneId(i as u16), z)) {
             for b in s.network.reachable_zones(a, service) {
                 sources_into[usize::from(b.0)].push(a);
                 reach_size[usize::from(a.0)] += listeners[usize::from(b.0)];
@@ -290,12 +261,7 @@ impl Plugin for Worm {
             notice: b.add_handler("worm.ransom_noticed", notice_ransom),
             changed: b.add_handler("worm.device_changed", device_changed),
         };
-        for signal in [
-            Signal::Compromised,
-            Signal::Isolated,
-            Signal::Restored,
-            Signal::Patched,
-        ] {
+        for signal in [Signal::Compromised, Signal::Isolated, Signal::Restored, Signal::Patched] {
             b.subscribe(signal, h.changed);
         }
         self.handlers = Some(h);
@@ -328,9 +294,7 @@ fn start_outbreak(sim: &mut Sim, _: Event) {
         let plan = o.plan.clone();
         for d in 0..sim.device_count() {
             let dev = sim.device(d);
-            if plan.listens[usize::from(dev.device_type.0)]
-                && sim.device_state(d).susceptible_to(plan.vuln)
-            {
+            if plan.listens[usize::from(dev.device_type.0)] && sim.device_state(d).susceptible_to(plan.vuln) {
                 o.susceptible.insert(usize::from(dev.zone.0), d);
             }
         }
@@ -363,11 +327,7 @@ fn infect_next(sim: &mut Sim, e: Event) {
             return; // a rate changed since this was drawn
         }
         let pressure = o.pressure();
-        let weights: Vec<f64> = pressure
-            .iter()
-            .enumerate()
-            .map(|(z, p)| p * o.susceptible.len(z) as f64)
-            .collect();
+        let weights: Vec<f64> = pressure.iter().enumerate().map(|(z, p)| p * o.susceptible.len(z) as f64).collect();
         let total: f64 = weights.iter().sum();
         let mut x = sim.rng().random::<f64>() * total;
         let mut zone = weights.len() - 1;
@@ -381,15 +341,9 @@ fn infect_next(sim: &mut Sim, e: Event) {
         // Rounding can leave `zone` on an empty set; fall back to the last
         // non-empty weighted zone.
         if weights[zone] == 0.0 {
-            zone = weights
-                .iter()
-                .rposition(|w| *w > 0.0)
-                .expect("a positive total rate has a positive zone");
+            zone = weights.iter().rposition(|w| *w > 0.0).expect("a positive total rate has a positive zone");
         }
-        let d = o
-            .susceptible
-            .choose(zone, sim.rng())
-            .expect("a weighted zone has susceptible devices");
+        let d = o.susceptible.choose(zone, sim.rng()).expect("a weighted zone has susceptible devices");
         if sim.compromise(d, T_EXPLOIT_REMOTE_SERVICES) {
             o.infected(sim, d);
         }
@@ -410,9 +364,7 @@ fn encrypt_device(sim: &mut Sim, e: Event) {
         return; // restored since infection
     }
     if sim.disrupt(e.target, T_DATA_ENCRYPTED) {
-        let noticed = sim
-            .state::<Outbreak>()
-            .and_then(|o| o.plan.ransom_noticed_after.clone());
+        let noticed = sim.state::<Outbreak>().and_then(|o| o.plan.ransom_noticed_after.clone());
         if let Some(dist) = noticed {
             let delay = dist.sample(sim.rng());
             let h = sim.state::<Outbreak>().expect("worm state").h.notice;
@@ -440,13 +392,8 @@ fn device_changed(sim: &mut Sim, e: Event) {
         let zone = usize::from(dev.zone.0);
         let state = sim.device_state(d);
         let mut changed = false;
-        let should_be_susceptible =
-            o.plan.listens[usize::from(dev.device_type.0)] && state.susceptible_to(o.plan.vuln);
-        changed |= if should_be_susceptible {
-            o.susceptible.insert(zone, d)
-        } else {
-            o.susceptible.remove(zone, d)
-        };
+        let should_be_susceptible = o.plan.listens[usize::from(dev.device_type.0)] && state.susceptible_to(o.plan.vuln);
+        changed |= if should_be_susceptible { o.susceptible.insert(zone, d) } else { o.susceptible.remove(zone, d) };
         // Isolated or rebuilt devices stop scanning.
         if (state.isolated || !state.compromised) && o.scanners.remove(zone, d) {
             if o.plan.in_own_reach(sim, d) {
@@ -493,12 +440,7 @@ impl Outbreak {
             .collect();
         plan.sources_into
             .iter()
-            .map(|sources| {
-                sources
-                    .iter()
-                    .map(|a| per_source_zone[usize::from(a.0)])
-                    .sum()
-            })
+            .map(|sources| sources.iter().map(|a| per_source_zone[usize::from(a.0)]).sum())
             .collect()
     }
 
@@ -509,12 +451,7 @@ impl Outbreak {
             return;
         }
         let rate: f64 = self.plan.success
-            * self
-                .pressure()
-                .iter()
-                .enumerate()
-                .map(|(z, p)| p * self.susceptible.len(z) as f64)
-                .sum::<f64>();
+            * self.pressure().iter().enumerate().map(|(z, p)| p * self.susceptible.len(z) as f64).sum::<f64>();
         if rate > 0.0 {
             let delay = exponential_delay(sim.rng(), rate);
             sim.schedule_in(delay, self.h.infect, 0, self.generation);
@@ -565,26 +502,16 @@ mod tests {
         let z = final_size(&[vec![r0]])[0];
         assert!((z - 0.8926).abs() < 1e-3, "final-size solver: {z}");
 
-        let fractions: Vec<f64> = results
-            .iter()
-            .map(|r| f64::from(r.outcome.compromised) / f64::from(n))
-            .collect();
+        let fractions: Vec<f64> = results.iter().map(|r| f64::from(r.outcome.compromised) / f64::from(n)).collect();
         let major: Vec<f64> = fractions.iter().copied().filter(|f| *f > 0.1).collect();
         let (mean, half) = mean_ci(&major);
-        assert!(
-            (mean - z).abs() < half + 0.01,
-            "major-outbreak attack rate {mean:.4} ± {half:.4}, theory {z:.4}"
-        );
+        assert!((mean - z).abs() < half + 0.01, "major-outbreak attack rate {mean:.4} ± {half:.4}, theory {z:.4}");
 
         // With an exponential infectious period the offspring count is
         // geometric, so a single introduction dies out with probability 1/R0.
         let p_major = major.len() as f64 / fractions.len() as f64;
         let se = (p_major * (1.0 - p_major) / fractions.len() as f64).sqrt();
-        assert!(
-            (p_major - (1.0 - 1.0 / r0)).abs() < 4.0 * se,
-            "P(major) {p_major:.3}, theory {:.3}",
-            1.0 - 1.0 / r0
-        );
+        assert!((p_major - (1.0 - 1.0 / r0)).abs() < 4.0 * se, "P(major) {p_major:.3}, theory {:.3}", 1.0 - 1.0 / r0);
     }
 
     #[test]
@@ -616,10 +543,7 @@ mod tests {
         "#;
         let results = run(text, 500, true);
         let r = 3.0; // scans per infectious period × success
-        let theory = final_size(&[
-            vec![r * 600.0 / 1199.0, 0.0],
-            vec![r * 600.0 / 1199.0, r * 600.0 / 599.0],
-        ]);
+        let theory = final_size(&[vec![r * 600.0 / 1199.0, 0.0], vec![r * 600.0 / 1199.0, r * 600.0 / 599.0]]);
         let mut za = Vec::new();
         let mut zb = Vec::new();
         for res in &results {
@@ -635,16 +559,8 @@ mod tests {
         assert!(za.len() > 100, "too few major outbreaks: {}", za.len());
         let (ma, ha) = mean_ci(&za);
         let (mb, hb) = mean_ci(&zb);
-        assert!(
-            (ma - theory[0]).abs() < ha + 0.02,
-            "zone a: {ma:.3} ± {ha:.3}, theory {:.3}",
-            theory[0]
-        );
-        assert!(
-            (mb - theory[1]).abs() < hb + 0.02,
-            "zone b: {mb:.3} ± {hb:.3}, theory {:.3}",
-            theory[1]
-        );
+        assert!((ma - theory[0]).abs() < ha + 0.02, "zone a: {ma:.3} ± {ha:.3}, theory {:.3}", theory[0]);
+        assert!((mb - theory[1]).abs() < hb + 0.02, "zone b: {mb:.3} ± {hb:.3}, theory {:.3}", theory[1]);
     }
 
     fn outbreak(extra_worm: &str, extra: &str) -> String {
@@ -685,10 +601,7 @@ mod tests {
             20,
             false,
         );
-        assert!(
-            through.iter().all(|r| r.outcome.compromised > 300),
-            "an open SMB conduit lets the outbreak in"
-        );
+        assert!(through.iter().all(|r| r.outcome.compromised > 300), "an open SMB conduit lets the outbreak in");
         let closed = outbreak("", "")
             .replace(
                 "entry_zone = \"lan\"\n            entry_devices = 1",
@@ -698,12 +611,7 @@ mod tests {
                 "services = [\"smb\"] }]\n            vulnerabilities",
                 "services = [\"https\"] }]\n            vulnerabilities",
             );
-        assert!(
-            run(&closed, 20, false)
-                .iter()
-                .all(|r| r.outcome.compromised == 0),
-            "no SMB conduit, no outbreak"
-        );
+        assert!(run(&closed, 20, false).iter().all(|r| r.outcome.compromised == 0), "no SMB conduit, no outbreak");
     }
 
     #[test]
@@ -711,14 +619,8 @@ mod tests {
         let encrypted = run(&outbreak("payload_delay = \"10m\"", ""), 20, false);
         for r in &encrypted {
             let o = &r.outcome;
-            assert_eq!(
-                o.disrupted, o.compromised,
-                "every infected host is encrypted"
-            );
-            assert!(
-                o.downtime_device_hours > f64::from(o.disrupted) * 24.0,
-                "downtime accrues while encrypted"
-            );
+            assert_eq!(o.disrupted, o.compromised, "every infected host is encrypted");
+            assert!(o.downtime_device_hours > f64::from(o.disrupted) * 24.0, "downtime accrues while encrypted");
             assert!(!o.detected, "nobody notices without a ransom report");
         }
         let noticed = run(
@@ -733,10 +635,7 @@ mod tests {
             let o = &r.outcome;
             assert!(o.detected);
             let ttd = o.time_to_detect_h.unwrap();
-            assert!(
-                (ttd - (10.0 / 60.0 + 1.0)).abs() < 1e-6,
-                "first detection 1h after the first encryption: {ttd}"
-            );
+            assert!((ttd - (10.0 / 60.0 + 1.0)).abs() < 1e-6, "first detection 1h after the first encryption: {ttd}");
             assert!(o.restored > 0);
         }
         // Restored hosts are rebuilt clean but, unpatched, fall again: the
@@ -758,17 +657,7 @@ mod tests {
             Ok(_) => panic!("accepted bad parameters"),
         };
         let locations = err.locations();
-        assert!(
-            locations
-                .iter()
-                .any(|(at, m)| at.is_some() && m.contains("scans_per_hour")),
-            "{locations:?}"
-        );
-        assert!(
-            locations
-                .iter()
-                .any(|(at, m)| at.is_some() && m.contains("entry_devices is 999")),
-            "{locations:?}"
-        );
+        assert!(locations.iter().any(|(at, m)| at.is_some() && m.contains("scans_per_hour")), "{locations:?}");
+        assert!(locations.iter().any(|(at, m)| at.is_some() && m.contains("entry_devices is 999")), "{locations:?}");
     }
 }

@@ -13,10 +13,7 @@ const TYPES: &[&str] = &["pc", "pump", "server"];
 
 /// Mostly `good`, now and then `bad`: each drawn scenario has a fair chance
 /// of being valid, and every kind of mistake still turns up.
-fn mostly(
-    good: &'static [&'static str],
-    bad: &'static [&'static str],
-) -> impl Strategy<Value = &'static str> + Clone {
+fn mostly(good: &'static [&'static str], bad: &'static [&'static str]) -> impl Strategy<Value = &'static str> + Clone {
     prop_oneof![19 => pick(good), 1 => pick(bad)]
 }
 
@@ -44,11 +41,8 @@ fn distribution() -> impl Strategy<Value = String> {
     prop_oneof![
         duration().prop_map(|d| format!("\"{d}\"")),
         duration().prop_map(|m| format!("{{ dist = \"exponential\", mean = \"{m}\" }}")),
-        ordered_pair().prop_map(|(m, p)| format!(
-            "{{ dist = \"lognormal\", median = \"{m}\", p90 = \"{p}\" }}"
-        )),
-        ordered_pair()
-            .prop_map(|(a, b)| format!("{{ dist = \"uniform\", min = \"{a}\", max = \"{b}\" }}")),
+        ordered_pair().prop_map(|(m, p)| format!("{{ dist = \"lognormal\", median = \"{m}\", p90 = \"{p}\" }}")),
+        ordered_pair().prop_map(|(a, b)| format!("{{ dist = \"uniform\", min = \"{a}\", max = \"{b}\" }}")),
     ]
 }
 
@@ -61,13 +55,7 @@ fn ordered_pair() -> impl Strategy<Value = (&'static str, &'static str)> {
 }
 
 fn list(xs: &[&str]) -> String {
-    format!(
-        "[{}]",
-        xs.iter()
-            .map(|s| format!("\"{s}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    format!("[{}]", xs.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "))
 }
 
 prop_compose! {
@@ -187,10 +175,7 @@ fn drawn_scenarios_are_often_accepted_and_sometimes_spread() {
     let (mut accepted, mut spread) = (0, 0);
     for _ in 0..600 {
         let text = scenario().new_tree(&mut runner).unwrap().current();
-        let loaded = Scenario::load(
-            ScenarioSource::from_text("prop.toml", text.clone()),
-            &iomtsim_attacks::registry(),
-        );
+        let loaded = Scenario::load(ScenarioSource::from_text("prop.toml", text.clone()), &iomtsim_attacks::registry());
         if std::env::var("SHOW_REJECTIONS").is_ok()
             && let Err(e) = &loaded
         {
@@ -198,23 +183,12 @@ fn drawn_scenarios_are_often_accepted_and_sometimes_spread() {
         }
         if let Ok(loaded) = loaded {
             accepted += 1;
-            if Engine::new(loaded)
-                .run_trial(7, 0, false)
-                .outcome
-                .compromised
-                > 1
-            {
+            if Engine::new(loaded).run_trial(7, 0, false).outcome.compromised > 1 {
                 spread += 1;
             }
         }
     }
     eprintln!("{accepted} accepted, {spread} spread");
-    assert!(
-        accepted >= 60,
-        "only {accepted} of 600 drawn scenarios were accepted"
-    );
-    assert!(
-        spread >= 5,
-        "only {spread} accepted scenarios saw an outbreak spread"
-    );
+    assert!(accepted >= 60, "only {accepted} of 600 drawn scenarios were accepted");
+    assert!(spread >= 5, "only {spread} accepted scenarios saw an outbreak spread");
 }

@@ -8,9 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use iomtsim_sim::{
-    Engine, Event, EventQueue, HandlerId, RunOptions, Scenario, ScenarioSource, SimTime,
-};
+use iomtsim_sim::{Engine, Event, EventQueue, HandlerId, RunOptions, Scenario, ScenarioSource, SimTime};
 use rand::{Rng, SeedableRng};
 
 const REFERENCE: &str = include_str!("../../scenarios/hospital/regional-flat.toml");
@@ -21,11 +19,8 @@ const TRIAL: u32 = 3;
 const BATCH: u32 = 16;
 
 fn engine(name: &str, text: &str) -> Engine {
-    let loaded = Scenario::load(
-        ScenarioSource::from_text(name, text.to_owned()),
-        &iomtsim_attacks::registry(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = Scenario::load(ScenarioSource::from_text(name, text.to_owned()), &iomtsim_attacks::registry())
+        .unwrap_or_else(|e| panic!("{e}"));
     Engine::new(loaded)
 }
 
@@ -37,24 +32,14 @@ fn bare_queue_loop(events: u64, devices: usize, pending: usize) -> u64 {
     let mut state = vec![0u32; devices];
     let mut q = EventQueue::new();
     for i in 0..pending {
-        q.push(Event {
-            time: SimTime(rng.next_u64() % 1_000_000),
-            handler: HandlerId(0),
-            target: i as u32,
-            tag: 0,
-        });
+        q.push(Event { time: SimTime(rng.next_u64() % 1_000_000), handler: HandlerId(0), target: i as u32, tag: 0 });
     }
     let mut done = 0;
     while done < events {
         let e = q.pop().expect("queue never drains");
         state[e.target as usize % devices] += 1;
         let target = (rng.next_u64() % devices as u64) as u32;
-        q.push(Event {
-            time: SimTime(e.time.0 + rng.next_u64() % 1_000_000),
-            handler: HandlerId(0),
-            target,
-            tag: 0,
-        });
+        q.push(Event { time: SimTime(e.time.0 + rng.next_u64() % 1_000_000), handler: HandlerId(0), target, tag: 0 });
         done += 1;
     }
     state.iter().map(|&x| u64::from(x)).sum()
@@ -62,20 +47,14 @@ fn bare_queue_loop(events: u64, devices: usize, pending: usize) -> u64 {
 
 fn reference_hospital(c: &mut Criterion) {
     let e = engine("regional-flat.toml", REFERENCE);
-    let run_batch = || {
-        (0..BATCH)
-            .map(|t| e.run_trial(SEED, t, false).outcome.events)
-            .sum::<u64>()
-    };
+    let run_batch = || (0..BATCH).map(|t| e.run_trial(SEED, t, false).outcome.events).sum::<u64>();
     let events = run_batch();
     let devices = e.scenario().device_count() as usize;
     let mut group = c.benchmark_group("reference_hospital");
     group.throughput(Throughput::Elements(events));
     // Whole trials, set-up of 6,060 device entities included.
     group.bench_function("engine_16_trials", |b| b.iter(|| black_box(run_batch())));
-    group.bench_function("bare_queue_same_events", |b| {
-        b.iter(|| black_box(bare_queue_loop(events, devices, 64)))
-    });
+    group.bench_function("bare_queue_same_events", |b| b.iter(|| black_box(bare_queue_loop(events, devices, 64))));
     group.finish();
 }
 
@@ -135,15 +114,8 @@ fn thousand_trials(c: &mut Criterion) {
     let e = engine("regional-flat.toml", REFERENCE);
     let mut group = c.benchmark_group("reference_hospital_run");
     group.sample_size(10);
-    let options = RunOptions {
-        seed: SEED,
-        trials: 0..1000,
-        threads: 0,
-        record_events: false,
-    };
-    group.bench_function("1000_trials_all_cores", |b| {
-        b.iter(|| black_box(e.run(&options, &|| {}).unwrap()))
-    });
+    let options = RunOptions { seed: SEED, trials: 0..1000, threads: 0, record_events: false, sample_every: None };
+    group.bench_function("1000_trials_all_cores", |b| b.iter(|| black_box(e.run(&options, &|| {}).unwrap())));
     group.finish();
 }
 

@@ -45,6 +45,8 @@ pub struct DeviceState {
     pub detected: bool,
     /// Since when it has been out of service (disrupted or isolated).
     pub unavailable_since: Option<SimTime>,
+    /// Time out of service so far (periods that have ended).
+    pub downtime: crate::time::SimDuration,
     /// Counts restorations, so that events scheduled for an earlier
     /// compromise of the device can tell they are stale.
     pub epoch: u32,

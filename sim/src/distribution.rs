@@ -151,9 +151,7 @@ impl TryFrom<DistributionSpec> for Distribution {
             }
             DistributionSpec::Uniform { min, max } => {
                 if max < min {
-                    return Err(format!(
-                        "a uniform distribution needs max >= min (min {min}, max {max})"
-                    ));
+                    return Err(format!("a uniform distribution needs max >= min (min {min}, max {max})"));
                 }
                 Distribution::Uniform { min, max }
             }
@@ -185,9 +183,7 @@ impl<'de> Deserialize<'de> for Distribution {
             type Value = Distribution;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "a duration such as \"4h\" or a table such as { dist = \"exponential\", mean = \"2d\" }",
-                )
+                f.write_str("a duration such as \"4h\" or a table such as { dist = \"exponential\", mean = \"2d\" }")
             }
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Distribution, E> {
@@ -195,8 +191,7 @@ impl<'de> Deserialize<'de> for Distribution {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Distribution, A::Error> {
-                let spec =
-                    DistributionSpec::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let spec = DistributionSpec::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 Distribution::try_from(spec).map_err(de::Error::custom)
             }
         }
@@ -230,31 +225,21 @@ mod tests {
         struct W {
             d: Distribution,
         }
-        toml::from_str::<W>(&format!("d = {s}"))
-            .map(|w| w.d)
-            .map_err(|e| e.to_string())
+        toml::from_str::<W>(&format!("d = {s}")).map(|w| w.d).map_err(|e| e.to_string())
     }
 
     fn sample_mean_secs(d: &Distribution) -> f64 {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let n = 200_000;
-        (0..n)
-            .map(|_| d.sample(&mut rng).as_secs_f64())
-            .sum::<f64>()
-            / n as f64
+        (0..n).map(|_| d.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64
     }
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(
-            parse("\"4h\"").unwrap(),
-            Distribution::Fixed(SimDuration::from_hours(4))
-        );
+        assert_eq!(parse("\"4h\"").unwrap(), Distribution::Fixed(SimDuration::from_hours(4)));
         assert_eq!(
             parse("{ dist = \"exponential\", mean = \"2d\" }").unwrap(),
-            Distribution::Exponential {
-                mean: SimDuration::from_days(2)
-            }
+            Distribution::Exponential { mean: SimDuration::from_days(2) }
         );
         assert!(matches!(
             parse("{ dist = \"lognormal\", median = \"1d\", p90 = \"5d\" }").unwrap(),
@@ -268,67 +253,31 @@ mod tests {
 
     #[test]
     fn rejects_impossible_parameters() {
-        assert!(
-            parse("{ dist = \"lognormal\", median = \"5d\", p90 = \"1d\" }")
-                .unwrap_err()
-                .contains("p90 above")
-        );
-        assert!(
-            parse("{ dist = \"exponential\", mean = \"0s\" }")
-                .unwrap_err()
-                .contains("above zero")
-        );
-        assert!(
-            parse("{ dist = \"uniform\", min = \"2h\", max = \"1h\" }")
-                .unwrap_err()
-                .contains("max >= min")
-        );
-        assert!(
-            parse("{ dist = \"gamma\", mean = \"1h\" }")
-                .unwrap_err()
-                .contains("gamma")
-        );
-        assert!(
-            parse("{ dist = \"exponential\", mean = \"1h\", sd = \"1h\" }")
-                .unwrap_err()
-                .contains("sd")
-        );
+        assert!(parse("{ dist = \"lognormal\", median = \"5d\", p90 = \"1d\" }").unwrap_err().contains("p90 above"));
+        assert!(parse("{ dist = \"exponential\", mean = \"0s\" }").unwrap_err().contains("above zero"));
+        assert!(parse("{ dist = \"uniform\", min = \"2h\", max = \"1h\" }").unwrap_err().contains("max >= min"));
+        assert!(parse("{ dist = \"gamma\", mean = \"1h\" }").unwrap_err().contains("gamma"));
+        assert!(parse("{ dist = \"exponential\", mean = \"1h\", sd = \"1h\" }").unwrap_err().contains("sd"));
     }
 
     #[test]
     fn sample_means_match_the_parameters() {
         for d in [
-            Distribution::Exponential {
-                mean: SimDuration::from_hours(2),
-            },
-            Distribution::LogNormal {
-                median: SimDuration::from_hours(2),
-                p90: SimDuration::from_hours(10),
-            },
-            Distribution::Uniform {
-                min: SimDuration::from_hours(1),
-                max: SimDuration::from_hours(3),
-            },
+            Distribution::Exponential { mean: SimDuration::from_hours(2) },
+            Distribution::LogNormal { median: SimDuration::from_hours(2), p90: SimDuration::from_hours(10) },
+            Distribution::Uniform { min: SimDuration::from_hours(1), max: SimDuration::from_hours(3) },
         ] {
             let want = d.mean().as_secs_f64();
             let got = sample_mean_secs(&d);
-            assert!(
-                (got - want).abs() / want < 0.02,
-                "{d:?}: mean {got} vs {want}"
-            );
+            assert!((got - want).abs() / want < 0.02, "{d:?}: mean {got} vs {want}");
         }
     }
 
     #[test]
     fn lognormal_median_and_p90_hold() {
-        let d = Distribution::LogNormal {
-            median: SimDuration::from_hours(4),
-            p90: SimDuration::from_hours(40),
-        };
+        let d = Distribution::LogNormal { median: SimDuration::from_hours(4), p90: SimDuration::from_hours(40) };
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let mut v: Vec<f64> = (0..100_000)
-            .map(|_| d.sample(&mut rng).as_hours_f64())
-            .collect();
+        let mut v: Vec<f64> = (0..100_000).map(|_| d.sample(&mut rng).as_hours_f64()).collect();
         v.sort_by(f64::total_cmp);
         assert!((v[50_000] - 4.0).abs() < 0.15, "median {}", v[50_000]);
         assert!((v[90_000] - 40.0).abs() < 2.0, "p90 {}", v[90_000]);

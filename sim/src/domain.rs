@@ -7,7 +7,7 @@ use bevy_ecs::world::Mut;
 use crate::device::{Device, DeviceIndex, DeviceState};
 use crate::engine::Sim;
 use crate::estate::VulnId;
-use crate::outcome::{EventRecord, Signal, TrialOutcome, TrialResult};
+use crate::outcome::{Breakdown, EventRecord, Sample, Signal, TrialOutcome, TrialResult};
 use crate::time::SimTime;
 
 impl Sim {
@@ -18,35 +18,22 @@ impl Sim {
 
     /// What device `d` is.
     pub fn device(&self, d: DeviceIndex) -> Device {
-        *self
-            .world
-            .get::<Device>(self.devices[d as usize])
-            .expect("every device has Device")
+        *self.world.get::<Device>(self.devices[d as usize]).expect("every device has Device")
     }
 
     /// What has happened to device `d`.
     pub fn device_state(&self, d: DeviceIndex) -> DeviceState {
-        *self
-            .world
-            .get::<DeviceState>(self.devices[d as usize])
-            .expect("every device has DeviceState")
+        *self.world.get::<DeviceState>(self.devices[d as usize]).expect("every device has DeviceState")
     }
 
     fn state_mut(&mut self, d: DeviceIndex) -> Mut<'_, DeviceState> {
-        self.world
-            .get_mut::<DeviceState>(self.devices[d as usize])
-            .expect("every device has DeviceState")
+        self.world.get_mut::<DeviceState>(self.devices[d as usize]).expect("every device has DeviceState")
     }
 
     fn record(&mut self, kind: Signal, device: DeviceIndex, technique: Option<&'static str>) {
         let time = self.now();
         if let Some(log) = &mut self.log {
-            log.push(EventRecord {
-                time,
-                kind,
-                device,
-                technique,
-            });
+            log.push(EventRecord { time, kind, device, technique });
         }
     }
 
@@ -56,20 +43,32 @@ impl Sim {
         let now = self.now();
         let critical = {
             let t = self.device(d).device_type;
-            self.scenario.device_types[usize::from(t.0)]
-                .criticality
-                .is_critical()
+            self.scenario.device_types[usize::from(t.0)].criticality.is_critical()
         };
         let mut state = self.state_mut(d);
-        let was_down = state.unavailable();
+        let before = *state;
         change(&mut state);
-        let down = state.unavailable();
+        let (was_down, down) = (before.unavailable(), state.unavailable());
         let mut accrued = None;
         if !was_down && down {
             state.unavailable_since = Some(now);
         } else if was_down && !down {
             accrued = state.unavailable_since.take().map(|since| now - since);
+            if let Some(span) = accrued {
+                state.downtime += span;
+            }
         }
+        let after = *state;
+        let count = |counter: &mut u32, was: bool, is: bool| {
+            if is && !was {
+                *counter += 1;
+            } else if was && !is {
+                *counter -= 1;
+            }
+        };
+        count(&mut self.tally.disrupted_now, before.disrupted, after.disrupted);
+        count(&mut self.tally.isolated_now, before.isolated, after.isolated);
+        count(&mut self.tally.patched_devices, before.patched != 0, after.patched != 0);
         if let Some(span) = accrued {
             self.tally.downtime += span;
             if critical {
@@ -95,8 +94,7 @@ impl Sim {
         t.peak_compromised = t.peak_compromised.max(t.compromised_now);
         if first_time {
             t.compromised_ever += 1;
-            let records = self.scenario.device_types[usize::from(self.device(d).device_type.0)]
-                .patient_records;
+            let records = self.scenario.device_types[usize::from(self.device(d).device_type.0)].patient_records;
             self.tally.records_exposed += records;
         }
         self.tally.first_compromise.get_or_insert(self.now());
@@ -189,25 +187,58 @@ impl Sim {
     /// Marks `v` as patched on `d` before the trial starts (the patch was
     /// installed before time zero): no event, no signal.
     pub fn patch_before_start(&mut self, d: DeviceIndex, v: VulnId) {
-        self.state_mut(d).patched |= 1 << v.0;
+        let mut state = self.state_mut(d);
+        let first = state.patched == 0;
+        state.patched |= 1 << v.0;
+        if first {
+            self.tally.patched_devices += 1;
+        }
+    }
+
+    /// The estate's state now, for the time series.
+    pub(crate) fn sample(&self, time: SimTime) -> Sample {
+        Sample {
+            time,
+            compromised: self.tally.compromised_now,
+            disrupted: self.tally.disrupted_now,
+            isolated: self.tally.isolated_now,
+            patched: self.tally.patched_devices,
+        }
     }
 
     /// Closes the books at the horizon.
     pub(crate) fn finish(mut self, trial: u32) -> TrialResult {
         let horizon = self.horizon;
+        let types = self.scenario.device_types.len();
+        let mut cells: Vec<Option<Breakdown>> = vec![None; self.scenario.zones.len() * types];
         let mut query = self.world.query::<(&Device, &DeviceState)>();
         for (device, state) in query.iter(&self.world) {
+            let critical = self.scenario.device_types[usize::from(device.device_type.0)].criticality.is_critical();
+            let mut downtime = state.downtime;
             if let Some(since) = state.unavailable_since {
                 let span = horizon - since;
+                downtime += span;
                 self.tally.downtime += span;
-                if self.scenario.device_types[usize::from(device.device_type.0)]
-                    .criticality
-                    .is_critical()
-                {
+                if critical {
                     self.tally.critical_downtime += span;
                 }
             }
+            let cell = cells[usize::from(device.zone.0) * types + usize::from(device.device_type.0)].get_or_insert(
+                Breakdown {
+                    zone: device.zone,
+                    device_type: device.device_type,
+                    devices: 0,
+                    compromised: 0,
+                    disrupted: 0,
+                    downtime_device_hours: 0.0,
+                },
+            );
+            cell.devices += 1;
+            cell.compromised += u32::from(state.ever_compromised);
+            cell.disrupted += u32::from(state.ever_disrupted);
+            cell.downtime_device_hours += downtime.as_hours_f64();
         }
+        let breakdown: Vec<Breakdown> = cells.into_iter().flatten().collect();
         let t = &self.tally;
         let hours = |x: Option<SimTime>| x.map(SimTime::as_hours_f64);
         let outcome = TrialOutcome {
@@ -234,6 +265,8 @@ impl Sim {
         TrialResult {
             outcome,
             events: self.log.take().unwrap_or_default(),
+            samples: std::mem::take(&mut self.samples),
+            breakdown,
         }
     }
 }

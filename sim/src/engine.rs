@@ -60,10 +60,7 @@ impl SimBuilder {
     }
 
     pub(crate) fn finish(self) -> Program {
-        Program {
-            handlers: self.handlers,
-            subscribers: self.subscribers,
-        }
+        Program { handlers: self.handlers, subscribers: self.subscribers }
     }
 }
 
@@ -87,6 +84,8 @@ pub struct Sim {
     states: Vec<(TypeId, Option<Box<dyn Any + Send>>)>,
     pub(crate) tally: Tally,
     pub(crate) log: Option<Vec<EventRecord>>,
+    sample_every: Option<SimDuration>,
+    pub(crate) samples: Vec<crate::outcome::Sample>,
 }
 
 impl Sim {
@@ -97,6 +96,7 @@ impl Sim {
         program: Arc<Program>,
         rng: TrialRng,
         record_events: bool,
+        sample_every: Option<SimDuration>,
     ) -> Self {
         let horizon = SimTime::ZERO + scenario.duration;
         Sim {
@@ -111,6 +111,8 @@ impl Sim {
             states: Vec::new(),
             tally: Tally::default(),
             log: record_events.then(Vec::new),
+            sample_every: sample_every.filter(|d| *d > SimDuration::ZERO),
+            samples: Vec::new(),
         }
     }
 
@@ -140,12 +142,7 @@ impl Sim {
     pub fn schedule_in(&mut self, delay: SimDuration, handler: HandlerId, target: u32, tag: u64) {
         let time = self.now + delay;
         if time <= self.horizon {
-            self.queue.push(Event {
-                time,
-                handler,
-                target,
-                tag,
-            });
+            self.queue.push(Event { time, handler, target, tag });
         }
     }
 
@@ -161,18 +158,10 @@ impl Sim {
         tag: u64,
     ) -> Result<(), SchedulingError> {
         if time < self.now {
-            return Err(SchedulingError {
-                at: time,
-                now: self.now,
-            });
+            return Err(SchedulingError { at: time, now: self.now });
         }
         if time <= self.horizon {
-            self.queue.push(Event {
-                time,
-                handler,
-                target,
-                tag,
-            });
+            self.queue.push(Event { time, handler, target, tag });
         }
         Ok(())
     }
@@ -182,12 +171,7 @@ impl Sim {
         let n = self.program.subscribers[signal.index()].len();
         for i in 0..n {
             let handler = self.program.subscribers[signal.index()][i];
-            self.queue.push(Event {
-                time: self.now,
-                handler,
-                target: device,
-                tag,
-            });
+            self.queue.push(Event { time: self.now, handler, target: device, tag });
         }
     }
 
@@ -209,18 +193,9 @@ impl Sim {
     /// calls this re-entrantly for the same type.
     pub fn with_state<T: Any + Send, R>(&mut self, f: impl FnOnce(&mut Sim, &mut T) -> R) -> R {
         let id = TypeId::of::<T>();
-        let slot = self
-            .states
-            .iter()
-            .position(|(t, _)| *t == id)
-            .expect("plugin state inserted at trial start");
-        let mut boxed = self.states[slot]
-            .1
-            .take()
-            .expect("plugin state not borrowed re-entrantly");
-        let state = boxed
-            .downcast_mut::<T>()
-            .expect("state slot holds its type");
+        let slot = self.states.iter().position(|(t, _)| *t == id).expect("plugin state inserted at trial start");
+        let mut boxed = self.states[slot].1.take().expect("plugin state not borrowed re-entrantly");
+        let state = boxed.downcast_mut::<T>().expect("state slot holds its type");
         let out = f(self, state);
         self.states[slot].1 = Some(boxed);
         out
@@ -229,23 +204,37 @@ impl Sim {
     /// Read-only access to a plugin's state, if present.
     pub fn state<T: Any + Send>(&self) -> Option<&T> {
         let id = TypeId::of::<T>();
-        self.states
-            .iter()
-            .find(|(t, _)| *t == id)
-            .and_then(|(_, b)| b.as_ref())
-            .and_then(|b| b.downcast_ref())
+        self.states.iter().find(|(t, _)| *t == id).and_then(|(_, b)| b.as_ref()).and_then(|b| b.downcast_ref())
     }
 
-    /// Drains the queue up to the horizon.
+    /// Drains the queue up to the horizon, sampling the estate's state at
+    /// every multiple of the sampling interval. State only changes at
+    /// events, so a sample at `t` is taken just before the first event after
+    /// `t`, and includes every event up to and including `t`.
     pub(crate) fn run(&mut self) {
+        let mut next_sample = self.sample_every.map(|_| SimTime::ZERO);
         while let Some(event) = self.queue.pop() {
             debug_assert!(event.time >= self.now, "time never runs backwards");
+            while let (Some(t), Some(every)) = (next_sample, self.sample_every) {
+                if t >= event.time {
+                    break;
+                }
+                self.samples.push(self.sample(t));
+                next_sample = Some(t + every);
+            }
             self.now = event.time;
             self.tally.events += 1;
             let handler = self.program.handlers[usize::from(event.handler.0)].1;
             handler(self, event);
         }
         self.now = self.horizon;
+        while let (Some(t), Some(every)) = (next_sample, self.sample_every) {
+            if t > self.horizon {
+                break;
+            }
+            self.samples.push(self.sample(t));
+            next_sample = Some(t + every);
+        }
     }
 
     /// Name of a registered handler, for diagnostics.
@@ -269,12 +258,7 @@ mod tests {
             device_types = [{ id = "d" }]
             placement = [{ zone = "z", device_type = "d", count = 1 }]
         "#;
-        Scenario::load(
-            ScenarioSource::from_text("t.toml", text),
-            &Registry::new(vec![]),
-        )
-        .unwrap()
-        .scenario
+        Scenario::load(ScenarioSource::from_text("t.toml", text), &Registry::new(vec![])).unwrap().scenario
     }
 
     struct Trace(Vec<(u64, u64)>);
@@ -294,24 +278,18 @@ mod tests {
         let mut b = SimBuilder::default();
         let h = b.add_handler("record", record);
         let program = Arc::new(b.finish());
-        let mut sim = Sim::new(
-            World::new(),
-            vec![],
-            tiny(),
-            program,
-            trial_rng(1, 0),
-            false,
-        );
+        let mut sim =
+            Sim::new(World::new(), vec![], tiny(), program, trial_rng(1, 0), false, Some(SimDuration::from_secs(15)));
         sim.insert_state(Trace(vec![]));
         sim.schedule_in(SimDuration::from_secs(20), h, 0, 2);
         sim.schedule_in(SimDuration::from_secs(10), h, 0, 1);
         sim.schedule_in(SimDuration::from_hours(2), h, 0, 4);
         sim.run();
         let trace = sim.state::<Trace>().unwrap();
-        assert_eq!(
-            trace.0,
-            vec![(10_000_000, 1), (10_000_000, 3), (20_000_000, 2)]
-        );
+        assert_eq!(trace.0, vec![(10_000_000, 1), (10_000_000, 3), (20_000_000, 2)]);
         assert_eq!(sim.tally.events, 3);
+        // Samples every 15 s up to the one-hour horizon.
+        assert_eq!(sim.samples.len(), 241);
+        assert!(sim.samples.iter().enumerate().all(|(i, s)| s.time.0 == i as u64 * 15_000_000));
     }
 }

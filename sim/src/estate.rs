@@ -60,19 +60,7 @@ impl schemars::JsonSchema for Probability {
 }
 
 /// How much harm a device's loss does to patients.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Deserialize,
-    Serialize,
-    schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Criticality {
     /// Loss can kill (infusion pumps, ventilators).

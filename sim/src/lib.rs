@@ -20,7 +20,7 @@
 //! "#;
 //! let loaded = Scenario::load(ScenarioSource::from_text("ward.toml", text), &Registry::default())?;
 //! let engine = Engine::new(loaded);
-//! let options = RunOptions { seed: 1, trials: 0..4, threads: 1, record_events: false };
+//! let options = RunOptions { seed: 1, trials: 0..4, threads: 1, record_events: false, sample_every: None };
 //! let results = engine.run(&options, &|| {})?;
 //! assert_eq!(results.len(), 4);
 //! assert_eq!(results[0].outcome.compromised, 0); // no attack, no harm
@@ -45,11 +45,9 @@ mod time;
 pub use device::{Device, DeviceIndex, DeviceState};
 pub use distribution::{Distribution, exponential_delay};
 pub use engine::{Handler, SchedulingError, Sim, SimBuilder};
-pub use estate::{
-    Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability,
-};
+pub use estate::{Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability};
 pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
-pub use outcome::{EventRecord, Signal, TrialOutcome, TrialResult};
+pub use outcome::{Breakdown, EventRecord, Sample, Signal, TrialOutcome, TrialResult};
 pub use plugin::{Plugin, PluginFactory, PluginSpec, Registry, Role, Section, scenario_schema};
 pub use queue::{Event, EventQueue, HandlerId};
 pub use rng::{TrialRng, trial_rng};
@@ -61,9 +59,9 @@ pub use time::{Offset, SimDuration, SimTime};
 /// What a plugin author needs.
 pub mod prelude {
     pub use crate::{
-        DeviceIndex, Diagnostic, Distribution, Event, HandlerId, IndexedSet, PartitionedSet,
-        Plugin, PluginFactory, PluginSpec, Probability, Role, Scenario, Section, Signal, Sim,
-        SimBuilder, SimDuration, SimTime, VulnId, ZoneId, exponential_delay,
+        DeviceIndex, Diagnostic, Distribution, Event, HandlerId, IndexedSet, PartitionedSet, Plugin, PluginFactory,
+        PluginSpec, Probability, Role, Scenario, Section, Signal, Sim, SimBuilder, SimDuration, SimTime, VulnId,
+        ZoneId, exponential_delay,
     };
     pub use rand::RngExt as _;
     pub use toml::Spanned;

@@ -111,16 +111,9 @@ impl Network {
             graph.add_node(ZoneId(i as u16));
         }
         for c in conduits {
-            graph.add_edge(
-                NodeIndex::new(c.from.0.into()),
-                NodeIndex::new(c.to.0.into()),
-                c.services,
-            );
+            graph.add_edge(NodeIndex::new(c.from.0.into()), NodeIndex::new(c.to.0.into()), c.services);
         }
-        Network {
-            graph,
-            intra: zones.iter().map(|z| z.intra).collect(),
-        }
+        Network { graph, intra: zones.iter().map(|z| z.intra).collect() }
     }
 
     /// Zones whose hosts a host in `from` can reach on `service`, in zone
@@ -148,9 +141,7 @@ impl Network {
 
     /// Directed zone pairs and what they carry, for diagrams and reports.
     pub fn conduits(&self) -> impl Iterator<Item = (ZoneId, ZoneId, ServiceSet)> + '_ {
-        self.graph
-            .edge_references()
-            .map(|e| (self.graph[e.source()], self.graph[e.target()], *e.weight()))
+        self.graph.edge_references().map(|e| (self.graph[e.source()], self.graph[e.target()], *e.weight()))
     }
 }
 
@@ -159,13 +150,7 @@ mod tests {
     use super::*;
 
     fn zone(id: &str, intra: ServiceSet) -> Zone {
-        Zone {
-            id: id.into(),
-            name: id.into(),
-            external: false,
-            security_level: None,
-            intra,
-        }
+        Zone { id: id.into(), name: id.into(), external: false, security_level: None, intra }
     }
 
     #[test]
@@ -174,28 +159,13 @@ mod tests {
         let hl7 = ServiceId(3);
         let mut only_smb = ServiceSet::NONE;
         only_smb.insert(smb);
-        let zones = [
-            zone("a", ServiceSet::ALL),
-            zone("b", ServiceSet::ALL),
-            zone("c", ServiceSet::NONE),
-        ];
+        let zones = [zone("a", ServiceSet::ALL), zone("b", ServiceSet::ALL), zone("c", ServiceSet::NONE)];
         let conduits = [
-            Conduit {
-                from: ZoneId(0),
-                to: ZoneId(1),
-                services: only_smb,
-            },
-            Conduit {
-                from: ZoneId(1),
-                to: ZoneId(2),
-                services: ServiceSet::ALL,
-            },
+            Conduit { from: ZoneId(0), to: ZoneId(1), services: only_smb },
+            Conduit { from: ZoneId(1), to: ZoneId(2), services: ServiceSet::ALL },
         ];
         let net = Network::new(&zones, &conduits);
-        assert_eq!(
-            net.reachable_zones(ZoneId(0), smb),
-            vec![ZoneId(0), ZoneId(1)]
-        );
+        assert_eq!(net.reachable_zones(ZoneId(0), smb), vec![ZoneId(0), ZoneId(1)]);
         assert_eq!(net.reachable_zones(ZoneId(0), hl7), vec![ZoneId(0)]);
         // One hop only: a does not reach c through b.
         assert!(!net.reaches(ZoneId(0), ZoneId(2), smb));

@@ -27,14 +27,8 @@ pub enum Signal {
 
 impl Signal {
     /// Every signal, in a fixed order.
-    pub const ALL: [Signal; 6] = [
-        Signal::Compromised,
-        Signal::Disrupted,
-        Signal::Detected,
-        Signal::Isolated,
-        Signal::Restored,
-        Signal::Patched,
-    ];
+    pub const ALL: [Signal; 6] =
+        [Signal::Compromised, Signal::Disrupted, Signal::Detected, Signal::Isolated, Signal::Restored, Signal::Patched];
 
     /// Its name in datasets.
     pub fn as_str(self) -> &'static str {
@@ -103,6 +97,39 @@ pub struct TrialOutcome {
     pub events: u64,
 }
 
+/// The estate's state at one instant of a trial: a row of `timeseries.parquet`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// The instant (every event up to and including it has happened).
+    pub time: SimTime,
+    /// Devices compromised now.
+    pub compromised: u32,
+    /// Devices disrupted now (lost their function, not yet restored).
+    pub disrupted: u32,
+    /// Devices isolated now.
+    pub isolated: u32,
+    /// Devices with at least one patch installed (before or during the trial).
+    pub patched: u32,
+}
+
+/// What happened to the devices of one type in one zone over a trial: a
+/// row of `breakdown.parquet`, showing where the harm lands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Breakdown {
+    /// The zone.
+    pub zone: crate::network::ZoneId,
+    /// The device type.
+    pub device_type: crate::estate::DeviceTypeId,
+    /// Devices of that type in that zone.
+    pub devices: u32,
+    /// Of those, ever compromised.
+    pub compromised: u32,
+    /// Of those, ever disrupted.
+    pub disrupted: u32,
+    /// Their device-hours out of service.
+    pub downtime_device_hours: f64,
+}
+
 /// A trial's outcome and, when asked for, its event log.
 #[derive(Clone, Debug)]
 pub struct TrialResult {
@@ -110,12 +137,19 @@ pub struct TrialResult {
     pub outcome: TrialOutcome,
     /// The events, in time order (empty unless recording was asked for).
     pub events: Vec<EventRecord>,
+    /// The state sampled at a regular interval (empty unless asked for).
+    pub samples: Vec<Sample>,
+    /// Outcome per (zone, device type) pair that holds devices.
+    pub breakdown: Vec<Breakdown>,
 }
 
 /// Running counters a trial keeps while it runs.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tally {
     pub compromised_now: u32,
+    pub disrupted_now: u32,
+    pub isolated_now: u32,
+    pub patched_devices: u32,
     pub compromised_ever: u32,
     pub peak_compromised: u32,
     pub disrupted: u32,

@@ -80,11 +80,7 @@ pub trait PluginFactory: Send + Sync {
     ///
     /// # Errors
     /// Every problem found, each with its span.
-    fn configure(
-        &self,
-        section: &Section<'_>,
-        scenario: &Scenario,
-    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>>;
+    fn configure(&self, section: &Section<'_>, scenario: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>>;
 }
 
 /// The short way to write a [`PluginFactory`]: name the parameter struct
@@ -128,11 +124,7 @@ impl<T: PluginSpec> PluginFactory for T {
         generator.subschema_for::<T::Params>()
     }
 
-    fn configure(
-        &self,
-        section: &Section<'_>,
-        scenario: &Scenario,
-    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+    fn configure(&self, section: &Section<'_>, scenario: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         T::configure(section.parse()?, section, scenario)
     }
 }
@@ -159,10 +151,7 @@ impl Registry {
 
     /// The factory for `kind` in `role`.
     pub fn get(&self, role: Role, kind: &str) -> Option<&'static dyn PluginFactory> {
-        self.factories
-            .iter()
-            .copied()
-            .find(|f| f.role() == role && f.kind() == kind)
+        self.factories.iter().copied().find(|f| f.role() == role && f.kind() == kind)
     }
 
     /// Every factory.
@@ -178,8 +167,7 @@ pub(crate) fn configure_plugins(
     scenario: &Scenario,
     registry: &Registry,
 ) -> Result<Vec<Box<dyn Plugin>>, Vec<Diagnostic>> {
-    let root =
-        DeTable::parse(&scenario.source.text).map_err(|e| vec![Diagnostic::from_toml(&e)])?;
+    let root = DeTable::parse(&scenario.source.text).map_err(|e| vec![Diagnostic::from_toml(&e)])?;
     let mut plugins = Vec::new();
     let mut problems = Vec::new();
     for role in [Role::Defence, Role::Attack] {
@@ -187,10 +175,8 @@ pub(crate) fn configure_plugins(
             continue;
         };
         let Some(entries) = table.get_ref().as_table() else {
-            problems.push(Diagnostic::at(
-                table.span(),
-                format!("`{}` must be a table of {}s", role.table(), role.noun()),
-            ));
+            problems
+                .push(Diagnostic::at(table.span(), format!("`{}` must be a table of {}s", role.table(), role.noun())));
             continue;
         };
         let mut entries: Vec<_> = entries.iter().collect();
@@ -198,56 +184,38 @@ pub(crate) fn configure_plugins(
         for (key, value) in entries {
             let kind: &str = key.get_ref();
             let Some(factory) = registry.get(role, kind) else {
-                let known: Vec<&str> = registry
-                    .iter()
-                    .filter(|f| f.role() == role)
-                    .map(|f| f.kind())
-                    .collect();
+                let known: Vec<&str> = registry.iter().filter(|f| f.role() == role).map(|f| f.kind()).collect();
                 problems.push(
-                    Diagnostic::at(key.span(), format!("unknown {} kind `{kind}`", role.noun()))
-                        .with_help(format!("known {} kinds: {}", role.noun(), known.join(", "))),
+                    Diagnostic::at(key.span(), format!("unknown {} kind `{kind}`", role.noun())).with_help(format!(
+                        "known {} kinds: {}",
+                        role.noun(),
+                        known.join(", ")
+                    )),
                 );
                 continue;
             };
             if !value.get_ref().is_table() {
-                problems.push(Diagnostic::at(
-                    value.span(),
-                    format!("`{}.{kind}` must be a table", role.table()),
-                ));
+                problems.push(Diagnostic::at(value.span(), format!("`{}.{kind}` must be a table", role.table())));
                 continue;
             }
-            let section = Section {
-                value: value.clone(),
-                key_span: key.span(),
-            };
+            let section = Section { value: value.clone(), key_span: key.span() };
             match factory.configure(&section, scenario) {
                 Ok(p) => plugins.push(p),
                 Err(mut d) => problems.append(&mut d),
             }
         }
     }
-    if problems.is_empty() {
-        Ok(plugins)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(plugins) } else { Err(problems) }
 }
 
 /// The JSON Schema of the scenario format, including every registered
 /// plugin's section.
 pub fn scenario_schema(registry: &Registry) -> schemars::Schema {
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
-    let mut sections = [
-        (Role::Attack, serde_json_map()),
-        (Role::Defence, serde_json_map()),
-    ];
+    let mut sections = [(Role::Attack, serde_json_map()), (Role::Defence, serde_json_map())];
     for f in registry.iter() {
         let schema = f.schema(&mut generator);
-        let slot = if f.role() == Role::Attack {
-            &mut sections[0].1
-        } else {
-            &mut sections[1].1
-        };
+        let slot = if f.role() == Role::Attack { &mut sections[0].1 } else { &mut sections[1].1 };
         slot.insert(f.kind().to_owned(), schema.to_value());
     }
     let mut root = generator.into_root_schema_for::<crate::scenario::raw::RawScenario>();
@@ -268,7 +236,6 @@ pub fn scenario_schema(registry: &Registry) -> schemars::Schema {
     root
 }
 
-fn serde_json_map()
--> schemars::_private::serde_json::Map<String, schemars::_private::serde_json::Value> {
+fn serde_json_map() -> schemars::_private::serde_json::Map<String, schemars::_private::serde_json::Value> {
     Default::default()
 }

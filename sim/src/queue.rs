@@ -96,12 +96,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn ev(time: u64, tag: u64) -> Event {
-        Event {
-            time: SimTime(time),
-            handler: HandlerId(0),
-            target: 0,
-            tag,
-        }
+        Event { time: SimTime(time), handler: HandlerId(0), target: 0, tag }
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Keep each trial's event log.
     pub record_events: bool,
+    /// Sample the estate's state at this interval (none: no time series).
+    pub sample_every: Option<crate::time::SimDuration>,
 }
 
 /// Why a run could not start.
@@ -51,19 +53,12 @@ pub enum RunError {
 impl Engine {
     /// Builds the handler table from the scenario's plugins.
     pub fn new(loaded: LoadedScenario) -> Self {
-        let LoadedScenario {
-            scenario,
-            mut plugins,
-        } = loaded;
+        let LoadedScenario { scenario, mut plugins } = loaded;
         let mut builder = SimBuilder::default();
         for p in &mut plugins {
             p.build(&mut builder);
         }
-        Engine {
-            scenario,
-            plugins,
-            program: Arc::new(builder.finish()),
-        }
+        Engine { scenario, plugins, program: Arc::new(builder.finish()) }
     }
 
     /// The scenario.
@@ -73,39 +68,34 @@ impl Engine {
 
     /// Runs one trial. Its result depends only on (scenario, seed, trial).
     pub fn run_trial(&self, seed: u64, trial: u32, record_events: bool) -> TrialResult {
+        self.run_trial_sampled(seed, trial, record_events, None)
+    }
+
+    /// Runs one trial, sampling the estate's state every `sample_every`.
+    pub fn run_trial_sampled(
+        &self,
+        seed: u64,
+        trial: u32,
+        record_events: bool,
+        sample_every: Option<crate::time::SimDuration>,
+    ) -> TrialResult {
         let mut rng = trial_rng(seed, trial);
         let mut world = World::new();
         let scenario = &self.scenario;
         let mut components = Vec::with_capacity(scenario.devices.len());
         for (i, slot) in scenario.devices.iter().enumerate() {
             let t = &scenario.device_types[usize::from(slot.device_type.0)];
-            let mut state = DeviceState {
-                unsupported: rng.random_bool(t.unsupported_os),
-                ..Default::default()
-            };
+            let mut state = DeviceState { unsupported: rng.random_bool(t.unsupported_os), ..Default::default() };
             for &(v, share) in &t.vulnerabilities {
                 if rng.random_bool(share) {
                     state.vulnerable |= 1 << v.0;
                 }
             }
-            components.push((
-                Device {
-                    index: i as u32,
-                    device_type: slot.device_type,
-                    zone: slot.zone,
-                },
-                state,
-            ));
+            components.push((Device { index: i as u32, device_type: slot.device_type, zone: slot.zone }, state));
         }
         let devices = world.spawn_batch(components).collect();
-        let mut sim = Sim::new(
-            world,
-            devices,
-            scenario.clone(),
-            self.program.clone(),
-            rng,
-            record_events,
-        );
+        let mut sim =
+            Sim::new(world, devices, scenario.clone(), self.program.clone(), rng, record_events, sample_every);
         for p in &self.plugins {
             p.start_trial(&mut sim);
         }
@@ -119,25 +109,18 @@ impl Engine {
     ///
     /// # Errors
     /// [`RunError::Threads`] if the thread pool cannot start.
-    pub fn run(
-        &self,
-        options: &RunOptions,
-        on_trial_done: &(dyn Fn() + Sync),
-    ) -> Result<Vec<TrialResult>, RunError> {
+    pub fn run(&self, options: &RunOptions, on_trial_done: &(dyn Fn() + Sync)) -> Result<Vec<TrialResult>, RunError> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads)
             .build()
-            .map_err(|e| RunError::Threads {
-                threads: options.threads,
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| RunError::Threads { threads: options.threads, reason: e.to_string() })?;
         Ok(pool.install(|| {
             options
                 .trials
                 .clone()
                 .into_par_iter()
                 .map(|trial| {
-                    let r = self.run_trial(options.seed, trial, options.record_events);
+                    let r = self.run_trial_sampled(options.seed, trial, options.record_events, options.sample_every);
                     on_trial_done();
                     r
                 })

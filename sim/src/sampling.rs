@@ -18,10 +18,7 @@ pub struct IndexedSet {
 impl IndexedSet {
     /// An empty set over devices `0..universe`.
     pub fn new(universe: usize) -> Self {
-        IndexedSet {
-            items: Vec::new(),
-            position: vec![ABSENT; universe],
-        }
+        IndexedSet { items: Vec::new(), position: vec![ABSENT; universe] }
     }
 
     /// How many devices it holds.
@@ -66,11 +63,7 @@ impl IndexedSet {
 
     /// A uniformly drawn member, if any.
     pub fn choose<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<DeviceIndex> {
-        if self.items.is_empty() {
-            None
-        } else {
-            Some(self.items[rng.random_range(0..self.items.len())])
-        }
+        if self.items.is_empty() { None } else { Some(self.items[rng.random_range(0..self.items.len())]) }
     }
 
     /// The members, in no particular (but deterministic) order.
@@ -135,10 +128,7 @@ pub struct PartitionedSet {
 impl PartitionedSet {
     /// Empty parts `0..parts` over devices `0..universe`.
     pub fn new(universe: usize, parts: usize) -> Self {
-        PartitionedSet {
-            parts: vec![Vec::new(); parts],
-            position: vec![ABSENT; universe],
-        }
+        PartitionedSet { parts: vec![Vec::new(); parts], position: vec![ABSENT; universe] }
     }
 
     /// How many devices part `p` holds.
@@ -169,10 +159,7 @@ impl PartitionedSet {
             return false;
         }
         let items = &mut self.parts[p];
-        debug_assert_eq!(
-            items[pos as usize], d,
-            "device removed from the part it was given"
-        );
+        debug_assert_eq!(items[pos as usize], d, "device removed from the part it was given");
         let last = items.pop().expect("non-empty when an item is present");
         if last != d {
             items[pos as usize] = last;
@@ -185,11 +172,7 @@ impl PartitionedSet {
     /// A uniformly drawn member of part `p`, if any.
     pub fn choose<R: Rng + ?Sized>(&self, p: usize, rng: &mut R) -> Option<DeviceIndex> {
         let items = &self.parts[p];
-        if items.is_empty() {
-            None
-        } else {
-            Some(items[rng.random_range(0..items.len())])
-        }
+        if items.is_empty() { None } else { Some(items[rng.random_range(0..items.len())]) }
     }
 }
 

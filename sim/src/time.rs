@@ -120,9 +120,7 @@ impl Sub for SimTime {
 
 /// Why a duration string was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "invalid duration `{input}`: {reason}; write a number and a unit s, m, h or d, e.g. `90s`, `15m`, `4h`, `14d`"
-)]
+#[error("invalid duration `{input}`: {reason}; write a number and a unit s, m, h or d, e.g. `90s`, `15m`, `4h`, `14d`")]
 pub struct DurationParseError {
     input: String,
     reason: &'static str,
@@ -136,14 +134,9 @@ impl FromStr for SimDuration {
     type Err = DurationParseError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| DurationParseError {
-            input: input.to_owned(),
-            reason,
-        };
+        let err = |reason| DurationParseError { input: input.to_owned(), reason };
         let s = input.trim();
-        let split = s
-            .find(|c: char| c.is_ascii_alphabetic())
-            .ok_or_else(|| err("missing unit"))?;
+        let split = s.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| err("missing unit"))?;
         let (number, unit) = s.split_at(split);
         let number = number.trim();
         if number.starts_with('-') {
@@ -184,11 +177,7 @@ impl fmt::Display for SimDuration {
                 return write!(f, "{}{unit}", us / size);
             }
         }
-        if us == 0 {
-            write!(f, "0s")
-        } else {
-            write!(f, "{us}us")
-        }
+        if us == 0 { write!(f, "0s") } else { write!(f, "{us}us") }
     }
 }
 
@@ -229,10 +218,7 @@ pub struct Offset(pub i64);
 impl Offset {
     /// Adds a span, saturating.
     pub fn plus(self, d: SimDuration) -> Offset {
-        Offset(
-            self.0
-                .saturating_add(i64::try_from(d.0).unwrap_or(i64::MAX)),
-        )
+        Offset(self.0.saturating_add(i64::try_from(d.0).unwrap_or(i64::MAX)))
     }
 
     /// The instant in the trial, or `None` when it falls before the start.
@@ -295,26 +281,11 @@ mod tests {
 
     #[test]
     fn parses_human_durations() {
-        assert_eq!(
-            "90s".parse::<SimDuration>().unwrap(),
-            SimDuration::from_secs(90)
-        );
-        assert_eq!(
-            "4h".parse::<SimDuration>().unwrap(),
-            SimDuration::from_hours(4)
-        );
-        assert_eq!(
-            "14d".parse::<SimDuration>().unwrap(),
-            SimDuration::from_days(14)
-        );
-        assert_eq!(
-            "1.5h".parse::<SimDuration>().unwrap(),
-            SimDuration::from_secs(5_400)
-        );
-        assert_eq!(
-            "15 m".parse::<SimDuration>().unwrap(),
-            SimDuration::from_secs(900)
-        );
+        assert_eq!("90s".parse::<SimDuration>().unwrap(), SimDuration::from_secs(90));
+        assert_eq!("4h".parse::<SimDuration>().unwrap(), SimDuration::from_hours(4));
+        assert_eq!("14d".parse::<SimDuration>().unwrap(), SimDuration::from_days(14));
+        assert_eq!("1.5h".parse::<SimDuration>().unwrap(), SimDuration::from_secs(5_400));
+        assert_eq!("15 m".parse::<SimDuration>().unwrap(), SimDuration::from_secs(900));
     }
 
     #[test]
@@ -342,10 +313,7 @@ mod tests {
     fn offsets_may_lie_before_the_start() {
         let o: Offset = "-59d".parse().unwrap();
         assert_eq!(o.to_time(), None);
-        assert_eq!(
-            o.plus(SimDuration::from_days(60)).to_time(),
-            Some(SimTime(SimDuration::from_days(1).0))
-        );
+        assert_eq!(o.plus(SimDuration::from_days(60)).to_time(), Some(SimTime(SimDuration::from_days(1).0)));
         assert_eq!(o.to_string(), "-59d");
     }
 }

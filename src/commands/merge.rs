@@ -7,11 +7,7 @@ use crate::failure::Failure;
 
 /// Merges the slices, refusing runs of another scenario, seed or program.
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
-    let mode = if args.force {
-        OpenMode::Force
-    } else {
-        OpenMode::New
-    };
+    let mode = if args.force { OpenMode::Force } else { OpenMode::New };
     let merged = merge_runs(&args.runs, &args.out, mode)?;
     println!(
         "merged {} runs into {}: {} trials {}..{} of {}, seed {}",

@@ -20,10 +20,7 @@ pub const DEFAULT_SCENARIO_FILE: &str = "<embedded>/scenarios/hospital/regional-
 pub fn read_source(path: Option<&Path>) -> Result<ScenarioSource, iomtsim_sim::ScenarioError> {
     match path {
         Some(p) => ScenarioSource::from_path(p),
-        None => Ok(ScenarioSource::from_text(
-            DEFAULT_SCENARIO_FILE,
-            DEFAULT_SCENARIO,
-        )),
+        None => Ok(ScenarioSource::from_text(DEFAULT_SCENARIO_FILE, DEFAULT_SCENARIO)),
     }
 }
 

@@ -21,10 +21,7 @@ pub fn rerun(args: RerunArgs) -> Result<(), Failure> {
     }
     let this = format!("iomtsim {}", env!("CARGO_PKG_VERSION"));
     if plan.program != this {
-        eprintln!(
-            "warning: the run was made by {}, this is {this}; results may differ",
-            plan.program
-        );
+        eprintln!("warning: the run was made by {}, this is {this}; results may differ", plan.program);
     }
     let source = ScenarioSource::from_text(plan.scenario_file.clone(), plan.scenario_text.clone());
     let mut output = args.output;
@@ -36,9 +33,12 @@ pub fn rerun(args: RerunArgs) -> Result<(), Failure> {
         threads: args.threads,
         events: plan.events,
         csv: plan.csv,
+        sample_every: Some(
+            plan.sample_every
+                .parse()
+                .map_err(|e| Failure::BadInput(format!("error: {}: sample_every: {e}", args.manifest.display())))?,
+        ),
         output,
     };
-    execute(source, settings, |name| {
-        std::path::PathBuf::from("out").join(format!("{name}-rerun"))
-    })
+    execute(source, settings, |name| std::path::PathBuf::from("out").join(format!("{name}-rerun")))
 }

@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iomtsim_analysis::{
-    OpenMode, RunManifest, RunPlan, RunStore, ZoneReport, events_frame, render_table, summarize,
-    trials_frame,
+    OpenMode, RunManifest, RunPlan, RunStore, ZoneReport, breakdown_frame, events_frame, render_table, summarize,
+    timeseries_frame, trials_frame,
 };
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
 use iomtsim_sim::{Engine, RunOptions, ScenarioSource};
@@ -34,6 +34,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         threads: args.threads,
         events: args.events,
         csv: args.csv,
+        sample_every: args.sample_every,
         output: args.output.clone(),
     };
     execute(source, settings, |name| PathBuf::from("out").join(name))
@@ -63,6 +64,8 @@ pub struct Settings {
     pub events: bool,
     /// Write CSV copies.
     pub csv: bool,
+    /// Sampling interval override.
+    pub sample_every: Option<iomtsim_sim::SimDuration>,
     /// Existing-folder handling and batch size.
     pub output: OutputArgs,
 }
@@ -91,10 +94,13 @@ pub fn execute(
         )));
     }
     let seed = settings.seed.unwrap_or(scenario.seed);
-    let out = settings
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&scenario.name));
+    let sample_every = settings.sample_every.unwrap_or(scenario.sample_every);
+    if sample_every == iomtsim_sim::SimDuration::ZERO || scenario.duration.0 / sample_every.0.max(1) > 100_000 {
+        return Err(Failure::BadInput(format!(
+            "error: --sample-every must be above zero and give at most 100,000 samples per trial, found {sample_every}"
+        )));
+    }
+    let out = settings.out.clone().unwrap_or_else(|| default_out(&scenario.name));
     let plan = RunPlan {
         program: format!("iomtsim {}", env!("CARGO_PKG_VERSION")),
         scenario: scenario.name.clone(),
@@ -108,6 +114,7 @@ pub fn execute(
         batch_size: settings.output.batch_size,
         events: settings.events,
         csv: settings.csv,
+        sample_every: sample_every.to_string(),
     };
     let mode = match (settings.output.force, settings.output.resume) {
         (true, _) => OpenMode::Force,
@@ -122,26 +129,17 @@ pub fn execute(
         // Only fails if a handler is already set, which this program never does twice.
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
-    let threads = if settings.threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        settings.threads
-    };
+    let threads = if settings.threads == 0 { rayon::current_num_threads() } else { settings.threads };
     let todo: u32 = remaining.iter().map(|b| b.end - b.start).sum();
     let bar = progress_bar(u64::from(todo));
     let started = Instant::now();
     let mut events_run = 0u64;
-    let encode =
-        |e: iomtsim_analysis::polars::prelude::PolarsError| Failure::Runtime(e.to_string());
+    let encode = |e: iomtsim_analysis::polars::prelude::PolarsError| Failure::Runtime(e.to_string());
     for batch in &remaining {
         if stop.load(Ordering::SeqCst) {
             bar.finish_and_clear();
             let done = store.plan().trials()
-                - remaining
-                    .iter()
-                    .filter(|b| b.start >= batch.start)
-                    .map(|b| b.end - b.start)
-                    .sum::<u32>();
+                - remaining.iter().filter(|b| b.start >= batch.start).map(|b| b.end - b.start).sum::<u32>();
             return Err(Failure::Interrupted(format!(
                 "interrupted: {done} of {} trials are saved in {}\nfinish the run with:\n  {} --resume",
                 store.plan().trials(),
@@ -154,18 +152,19 @@ pub fn execute(
             trials: batch.clone(),
             threads,
             record_events: store.plan().events,
+            sample_every: Some(sample_every),
         };
-        let results = engine
-            .run(&options, &|| bar.inc(1))
-            .map_err(|e| Failure::Runtime(e.to_string()))?;
+        let results = engine.run(&options, &|| bar.inc(1)).map_err(|e| Failure::Runtime(e.to_string()))?;
         events_run += results.iter().map(|r| r.outcome.events).sum::<u64>();
-        let mut trials_df = trials_frame(&scenario, seed, &results).map_err(encode)?;
-        let mut events_df = if store.plan().events {
-            Some(events_frame(&scenario, &results).map_err(encode)?)
-        } else {
-            None
-        };
-        store.commit(batch, &mut trials_df, events_df.as_mut())?;
+        let mut frames = vec![
+            ("trials", trials_frame(&scenario, seed, &results).map_err(encode)?),
+            ("timeseries", timeseries_frame(&scenario, &results).map_err(encode)?),
+            ("breakdown", breakdown_frame(&scenario, &results).map_err(encode)?),
+        ];
+        if store.plan().events {
+            frames.push(("events", events_frame(&scenario, &results).map_err(encode)?));
+        }
+        store.commit(batch, &mut frames)?;
     }
     let wall = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
@@ -239,9 +238,7 @@ fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {elapsed} (eta {eta})")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {elapsed} (eta {eta})") {
         bar.set_style(style);
     }
     bar

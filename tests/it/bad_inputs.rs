@@ -16,11 +16,7 @@ fn bad_input_files() -> Vec<String> {
 #[test]
 fn the_base_of_the_corpus_is_valid() {
     let out = iomtsim(&root(), &["validate", "tests/fixtures/base.toml"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -31,16 +27,9 @@ fn every_bad_input_is_rejected_with_its_place_and_a_fix() {
         let path = format!("tests/bad_inputs/{name}");
         let out = iomtsim(&root(), &["validate", &path]);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{name}: exit code; stderr:\n{stderr}"
-        );
+        assert_eq!(out.status.code(), Some(2), "{name}: exit code; stderr:\n{stderr}");
         assert!(!stderr.contains("panicked"), "{name} panicked:\n{stderr}");
-        assert!(
-            stderr.contains(&path),
-            "{name}: the message names the file:\n{stderr}"
-        );
+        assert!(stderr.contains(&path), "{name}: the message names the file:\n{stderr}");
         let whole_file = ["empty.toml", "no-zones.toml"].contains(&name.as_str());
         if !whole_file {
             let located = format!("{path}:");
@@ -59,15 +48,7 @@ fn every_bad_input_is_rejected_with_its_place_and_a_fix() {
 
 #[test]
 fn run_rejects_bad_input_the_same_way() {
-    let out = iomtsim(
-        &root(),
-        &[
-            "run",
-            "tests/bad_inputs/placement-unknown-zone.toml",
-            "--trials",
-            "1",
-        ],
-    );
+    let out = iomtsim(&root(), &["run", "tests/bad_inputs/placement-unknown-zone.toml", "--trials", "1"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown zone `icu`"));
 }
@@ -76,17 +57,10 @@ fn run_rejects_bad_input_the_same_way() {
 fn oversized_and_missing_files_are_refused_before_reading() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.toml");
-    std::fs::File::create(&big)
-        .unwrap()
-        .set_len(100 * 1024 * 1024)
-        .unwrap();
+    std::fs::File::create(&big).unwrap().set_len(100 * 1024 * 1024).unwrap();
     let out = iomtsim(dir.path(), &["validate", "big.toml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("limited to"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("limited to"), "{}", String::from_utf8_lossy(&out.stderr));
 
     let out = iomtsim(dir.path(), &["validate", "missing.toml"]);
     assert_eq!(out.status.code(), Some(2));
@@ -106,10 +80,7 @@ fn several_files_are_all_checked() {
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("duration-zero.toml") && stderr.contains("trials-zero.toml"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("duration-zero.toml") && stderr.contains("trials-zero.toml"), "{stderr}");
     assert!(stderr.contains("2 of 3 files invalid"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok: tests/fixtures/base.toml"));
 }

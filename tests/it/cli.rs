@@ -7,10 +7,7 @@ use iomtsim_analysis::read_parquet;
 use crate::{iomtsim, root};
 
 fn dtype(df: &DataFrame, name: &str) -> DataType {
-    df.column(name)
-        .unwrap_or_else(|_| panic!("column {name}"))
-        .dtype()
-        .clone()
+    df.column(name).unwrap_or_else(|_| panic!("column {name}")).dtype().clone()
 }
 
 #[test]
@@ -30,18 +27,13 @@ fn run_writes_trials_events_and_manifest() {
             "--csv",
             "--seed",
             "7",
+            "--sample-every",
+            "2h",
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("devices compromised") && stdout.contains("95% CI"),
-        "{stdout}"
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("devices compromised") && stdout.contains("95% CI"), "{stdout}");
     assert!(stdout.contains("events/s"), "{stdout}");
 
     let res = dir.path().join("res");
@@ -63,69 +55,21 @@ fn run_writes_trials_events_and_manifest() {
     ] {
         assert_eq!(dtype(&trials, name), want, "{name}");
     }
-    let trial_ids: Vec<u32> = trials
-        .column("trial")
-        .unwrap()
-        .u32()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let trial_ids: Vec<u32> = trials.column("trial").unwrap().u32().unwrap().into_no_null_iter().collect();
     assert_eq!(trial_ids, (0..20).collect::<Vec<u32>>());
-    assert!(
-        trials
-            .column("seed")
-            .unwrap()
-            .u64()
-            .unwrap()
-            .into_no_null_iter()
-            .all(|s| s == 7)
-    );
-    assert!(
-        trials
-            .column("devices")
-            .unwrap()
-            .u32()
-            .unwrap()
-            .into_no_null_iter()
-            .all(|d| d == 60)
-    );
+    assert!(trials.column("seed").unwrap().u64().unwrap().into_no_null_iter().all(|s| s == 7));
+    assert!(trials.column("devices").unwrap().u32().unwrap().into_no_null_iter().all(|d| d == 60));
     // Undetected trials have no time to detect.
     let detected = trials.column("detected").unwrap().bool().unwrap().clone();
-    let ttd = trials
-        .column("time_to_detect_h")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .clone();
+    let ttd = trials.column("time_to_detect_h").unwrap().f64().unwrap().clone();
     for (d, t) in detected.iter().zip(ttd.iter()) {
         assert_eq!(d == Some(true), t.is_some());
     }
 
     let events = read_parquet(&res.join("events.parquet")).unwrap();
-    let names: Vec<String> = events
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "trial",
-            "time_s",
-            "kind",
-            "device",
-            "device_type",
-            "zone",
-            "technique"
-        ]
-    );
-    let compromised: u32 = trials
-        .column("compromised")
-        .unwrap()
-        .u32()
-        .unwrap()
-        .sum()
-        .unwrap();
+    let names: Vec<String> = events.get_column_names().iter().map(|s| s.to_string()).collect();
+    assert_eq!(names, ["trial", "time_s", "kind", "device", "device_type", "zone", "technique"]);
+    let compromised: u32 = trials.column("compromised").unwrap().u32().unwrap().sum().unwrap();
     let first_compromises = events
         .clone()
         .lazy()
@@ -135,16 +79,43 @@ fn run_writes_trials_events_and_manifest() {
         .collect()
         .unwrap()
         .height() as u32;
-    assert_eq!(
-        first_compromises, compromised,
-        "every compromised device has its event"
-    );
+    assert_eq!(first_compromises, compromised, "every compromised device has its event");
     let techniques = events.column("technique").unwrap().str().unwrap().clone();
     let kinds = events.column("kind").unwrap().str().unwrap().clone();
     for (k, t) in kinds.iter().zip(techniques.iter()) {
         if k == Some("compromised") {
             assert_eq!(t, Some("T1210"));
         }
+    }
+
+    // The time series: one sample every 2h of the 7-day trial, from 0h to
+    // 168h; the last one is the state at the end.
+    let ts = read_parquet(&res.join("timeseries.parquet")).unwrap();
+    assert_eq!(ts.height(), 20 * 85);
+    let last =
+        ts.clone().lazy().filter(col("time_h").eq(lit(168.0))).sort(["trial"], Default::default()).collect().unwrap();
+    let still: Vec<u32> = trials.column("still_compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
+    let at_end: Vec<u32> = last.column("compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
+    assert_eq!(still, at_end);
+    // Where the harm lands adds up to the trial totals.
+    let bd = read_parquet(&res.join("breakdown.parquet")).unwrap();
+    let per_trial = bd
+        .clone()
+        .lazy()
+        .group_by([col("trial")])
+        .agg([col("compromised").sum(), col("downtime_device_hours").sum(), col("devices").sum()])
+        .sort(["trial"], Default::default())
+        .collect()
+        .unwrap();
+    let summed: Vec<u32> = per_trial.column("compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
+    let totals: Vec<u32> = trials.column("compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
+    assert_eq!(summed, totals);
+    assert!(per_trial.column("devices").unwrap().u32().unwrap().into_no_null_iter().all(|d| d == 60));
+    let down_bd: Vec<f64> =
+        per_trial.column("downtime_device_hours").unwrap().f64().unwrap().into_no_null_iter().collect();
+    let down: Vec<f64> = trials.column("downtime_device_hours").unwrap().f64().unwrap().into_no_null_iter().collect();
+    for (a, b) in down_bd.iter().zip(&down) {
+        assert!((a - b).abs() < 1e-6 * b.max(1.0), "{a} vs {b}");
     }
 
     assert!(res.join("trials.csv").exists() && res.join("events.csv").exists());
@@ -155,35 +126,17 @@ fn run_writes_trials_events_and_manifest() {
     assert_eq!(manifest["scenario"], "bad-input-base");
     assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
     assert!(manifest["events_per_second"].as_f64().unwrap() > 0.0);
-    assert!(
-        !std::fs::read_dir(&res).unwrap().any(|e| e
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .contains(".tmp-"))
-    );
+    assert!(!std::fs::read_dir(&res).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp-")));
 }
 
 #[test]
 fn run_without_a_scenario_runs_the_reference_hospital() {
     let dir = tempfile::tempdir().unwrap();
     let out = iomtsim(dir.path(), &["run", "--trials", "30"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let trials = read_parquet(&dir.path().join("out/regional-flat/trials.parquet")).unwrap();
     assert_eq!(trials.height(), 30);
-    assert!(
-        trials
-            .column("devices")
-            .unwrap()
-            .u32()
-            .unwrap()
-            .into_no_null_iter()
-            .all(|d| d > 5000)
-    );
+    assert!(trials.column("devices").unwrap().u32().unwrap().into_no_null_iter().all(|d| d > 5000));
 }
 
 #[test]
@@ -192,19 +145,7 @@ fn the_thread_count_does_not_change_the_dataset() {
     let scenario = root().join("scenarios/teaching/flat-ward.toml");
     let s = scenario.to_str().unwrap();
     for (threads, out) in [("1", "one"), ("2", "two"), ("4", "four")] {
-        let o = iomtsim(
-            dir.path(),
-            &[
-                "run",
-                s,
-                "--trials",
-                "60",
-                "--threads",
-                threads,
-                "--out",
-                out,
-            ],
-        );
+        let o = iomtsim(dir.path(), &["run", s, "--trials", "60", "--threads", threads, "--out", out]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let bytes = |d: &str| std::fs::read(dir.path().join(d).join("trials.parquet")).unwrap();
@@ -218,42 +159,24 @@ fn schema_describes_the_format_and_every_plugin() {
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let props = &schema["properties"];
-    for key in [
-        "name",
-        "duration",
-        "zones",
-        "conduits",
-        "device_types",
-        "placement",
-        "attacks",
-        "defences",
-    ] {
+    for key in ["name", "duration", "zones", "conduits", "device_types", "placement", "attacks", "defences"] {
         assert!(props.get(key).is_some(), "schema lacks {key}");
     }
     assert!(props["attacks"]["properties"]["worm"].is_object());
     for d in ["patching", "monitoring", "incident_response"] {
-        assert!(
-            props["defences"]["properties"][d].is_object(),
-            "schema lacks defence {d}"
-        );
+        assert!(props["defences"]["properties"][d].is_object(), "schema lacks defence {d}");
     }
     let defs = schema["$defs"].as_object().expect("definitions");
     assert!(defs.contains_key("WormParams") && defs.contains_key("Distribution"));
     let worm = &defs["WormParams"]["properties"]["scans_per_hour"];
-    assert!(
-        worm["description"].as_str().unwrap().contains("Scans"),
-        "field docs flow into the schema"
-    );
+    assert!(worm["description"].as_str().unwrap().contains("Scans"), "field docs flow into the schema");
 }
 
 #[test]
 fn bad_arguments_exit_with_code_2() {
     let out = iomtsim(&root(), &["run", "--trials", "many"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = iomtsim(
-        &root(),
-        &["run", "tests/fixtures/base.toml", "--trials", "0"],
-    );
+    let out = iomtsim(&root(), &["run", "tests/fixtures/base.toml", "--trials", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--trials must be between 1"));
 }

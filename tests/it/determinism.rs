@@ -7,12 +7,7 @@ use crate::engine;
 #[test]
 fn results_do_not_depend_on_threads_or_batching() {
     let e = engine("scenarios/hospital/regional-flat.toml");
-    let opts = |threads, trials| RunOptions {
-        seed: 11,
-        trials,
-        threads,
-        record_events: true,
-    };
+    let opts = |threads, trials| RunOptions { seed: 11, trials, threads, record_events: true, sample_every: None };
     let one = e.run(&opts(1, 0..24), &|| {}).unwrap();
     let two = e.run(&opts(2, 0..24), &|| {}).unwrap();
     let four = e.run(&opts(4, 0..24), &|| {}).unwrap();
@@ -33,16 +28,7 @@ fn results_do_not_depend_on_threads_or_batching() {
 fn different_seeds_give_different_trials() {
     let e = engine("scenarios/teaching/flat-ward.toml");
     let run = |seed| {
-        e.run(
-            &RunOptions {
-                seed,
-                trials: 0..20,
-                threads: 1,
-                record_events: true,
-            },
-            &|| {},
-        )
-        .unwrap()
+        e.run(&RunOptions { seed, trials: 0..20, threads: 1, record_events: true, sample_every: None }, &|| {}).unwrap()
     };
     let (a, b) = (run(1), run(2));
     assert!(a.iter().zip(&b).any(|(x, y)| x.events != y.events));

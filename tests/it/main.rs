@@ -18,27 +18,17 @@ pub fn root() -> PathBuf {
 
 /// Runs the `iomtsim` binary with `args` in `cwd`.
 pub fn iomtsim(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iomtsim"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("iomtsim runs")
+    Command::new(env!("CARGO_BIN_EXE_iomtsim")).current_dir(cwd).args(args).output().expect("iomtsim runs")
 }
 
 /// Loads a scenario file of the repository with every shipped plugin.
 pub fn engine(relative: &str) -> Engine {
-    engine_from_text(
-        relative,
-        &std::fs::read_to_string(root().join(relative)).expect("scenario readable"),
-    )
+    engine_from_text(relative, &std::fs::read_to_string(root().join(relative)).expect("scenario readable"))
 }
 
 /// Loads scenario text, panicking with its diagnostics if invalid.
 pub fn engine_from_text(name: &str, text: &str) -> Engine {
-    match Scenario::load(
-        ScenarioSource::from_text(name, text),
-        &iomtsim_attacks::registry(),
-    ) {
+    match Scenario::load(ScenarioSource::from_text(name, text), &iomtsim_attacks::registry()) {
         Ok(l) => Engine::new(l),
         Err(e) => panic!("{e}"),
     }
@@ -46,20 +36,13 @@ pub fn engine_from_text(name: &str, text: &str) -> Engine {
 
 /// Runs trials `0..n` with the scenario's own seed.
 pub fn run(engine: &Engine, n: u32, threads: usize) -> Vec<TrialResult> {
-    let options = RunOptions {
-        seed: engine.scenario().seed,
-        trials: 0..n,
-        threads,
-        record_events: false,
-    };
+    let options =
+        RunOptions { seed: engine.scenario().seed, trials: 0..n, threads, record_events: false, sample_every: None };
     engine.run(&options, &|| {}).expect("thread pool")
 }
 
 /// Mean of a metric with its 95% confidence half-width.
-pub fn mean_ci(
-    results: &[TrialResult],
-    metric: impl Fn(&iomtsim_sim::TrialOutcome) -> f64,
-) -> (f64, f64) {
+pub fn mean_ci(results: &[TrialResult], metric: impl Fn(&iomtsim_sim::TrialOutcome) -> f64) -> (f64, f64) {
     let xs: Vec<f64> = results.iter().map(|r| metric(&r.outcome)).collect();
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;

@@ -21,20 +21,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A problem at `span`.
     pub fn at(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            message: message.into(),
-            span: Some(span),
-            help: None,
-        }
+        Diagnostic { message: message.into(), span: Some(span), help: None }
     }
 
     /// A problem about the file as a whole.
     pub fn whole_file(message: impl Into<String>) -> Self {
-        Diagnostic {
-            message: message.into(),
-            span: None,
-            help: None,
-        }
+        Diagnostic { message: message.into(), span: None, help: None }
     }
 
     /// Adds advice on what is allowed.
@@ -47,11 +39,7 @@ impl Diagnostic {
     pub fn from_toml(e: &toml::de::Error) -> Self {
         let message = e.message().trim().to_owned();
         let help = help_for_toml_message(&message);
-        Diagnostic {
-            message,
-            span: e.span(),
-            help,
-        }
+        Diagnostic { message, span: e.span(), help }
     }
 }
 
@@ -119,18 +107,9 @@ impl ScenarioError {
     /// The problems with their 1-based line and column, for tests and tools.
     pub fn locations(&self) -> Vec<(Option<(usize, usize)>, String)> {
         match self {
-            ScenarioError::Invalid {
-                source_text,
-                diagnostics,
-                ..
-            } => diagnostics
+            ScenarioError::Invalid { source_text, diagnostics, .. } => diagnostics
                 .iter()
-                .map(|d| {
-                    (
-                        d.span.as_ref().map(|s| line_col(source_text, s.start)),
-                        d.message.clone(),
-                    )
-                })
+                .map(|d| (d.span.as_ref().map(|s| line_col(source_text, s.start)), d.message.clone()))
                 .collect(),
             other => vec![(None, other.to_string())],
         }
@@ -179,18 +158,15 @@ impl miette::Diagnostic for Rendered {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 }
 
 /// Renders every diagnostic: a first line `error: FILE:LINE:COL: MESSAGE`
 /// that editors and grep understand, then the source lines it points at.
 fn render_all(file: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(100)
-        .with_context_lines(1);
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100).with_context_lines(1);
     let mut out = String::new();
     for (i, d) in diagnostics.iter().enumerate() {
         if i > 0 {
@@ -205,10 +181,7 @@ fn render_all(file: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
                 let rendered = Rendered {
                     message: d.message.clone(),
                     source: NamedSource::new(file, text.to_owned()),
-                    labels: vec![LabeledSpan::new_with_span(
-                        Some("here".into()),
-                        (start, len),
-                    )],
+                    labels: vec![LabeledSpan::new_with_span(Some("here".into()), (start, len))],
                     help: d.help.clone(),
                 };
                 let mut snippet = String::new();
@@ -249,15 +222,10 @@ mod tests {
         let e = ScenarioError::Invalid {
             file: "s.toml".into(),
             source_text: "x = 1\nzone = \"icu\"\n".into(),
-            diagnostics: vec![
-                Diagnostic::at(13..18, "unknown zone `icu`").with_help("zones are: ward"),
-            ],
+            diagnostics: vec![Diagnostic::at(13..18, "unknown zone `icu`").with_help("zones are: ward")],
         };
         let text = e.to_string();
-        assert!(
-            text.starts_with("error: s.toml:2:8: unknown zone `icu`"),
-            "{text}"
-        );
+        assert!(text.starts_with("error: s.toml:2:8: unknown zone `icu`"), "{text}");
         assert!(text.contains("zones are: ward"), "{text}");
     }
 }

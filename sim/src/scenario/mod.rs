@@ -58,56 +58,31 @@ impl ScenarioSource {
     /// [`ScenarioError::NotUtf8`].
     pub fn from_path(path: &Path) -> Result<Self, ScenarioError> {
         let file = path.display().to_string();
-        let unreadable = |e: std::io::Error| ScenarioError::Unreadable {
-            file: file.clone(),
-            reason: e.to_string(),
-        };
+        let unreadable = |e: std::io::Error| ScenarioError::Unreadable { file: file.clone(), reason: e.to_string() };
         let meta = std::fs::metadata(path).map_err(unreadable)?;
         if meta.is_dir() {
-            return Err(ScenarioError::Unreadable {
-                file,
-                reason: "it is a directory".into(),
-            });
+            return Err(ScenarioError::Unreadable { file, reason: "it is a directory".into() });
         }
         if meta.len() > limits::MAX_FILE_BYTES {
-            return Err(ScenarioError::TooLarge {
-                file,
-                size: meta.len(),
-                limit: limits::MAX_FILE_BYTES,
-            });
+            return Err(ScenarioError::TooLarge { file, size: meta.len(), limit: limits::MAX_FILE_BYTES });
         }
         let bytes = std::fs::read(path).map_err(unreadable)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let offset = e.utf8_error().valid_up_to();
             let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
             let (line, column) = line_col(valid, offset);
-            ScenarioError::NotUtf8 {
-                file: file.clone(),
-                offset,
-                line,
-                column,
-            }
+            ScenarioError::NotUtf8 { file: file.clone(), offset, line, column }
         })?;
-        Ok(ScenarioSource {
-            file,
-            text: text.into(),
-        })
+        Ok(ScenarioSource { file, text: text.into() })
     }
 
     /// A scenario held in memory.
     pub fn from_text(file: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        ScenarioSource {
-            file: file.into(),
-            text: text.into(),
-        }
+        ScenarioSource { file: file.into(), text: text.into() }
     }
 
     fn invalid(&self, diagnostics: Vec<Diagnostic>) -> ScenarioError {
-        ScenarioError::Invalid {
-            file: self.file.clone(),
-            source_text: self.text.clone(),
-            diagnostics,
-        }
+        ScenarioError::Invalid { file: self.file.clone(), source_text: self.text.clone(), diagnostics }
     }
 }
 
@@ -136,6 +111,8 @@ pub struct Scenario {
     pub trials: u32,
     /// Simulated span of one trial.
     pub duration: SimDuration,
+    /// Sampling interval of the time series.
+    pub sample_every: SimDuration,
     /// Services, built-in first.
     pub services: Vec<Service>,
     /// Zones in file order.
@@ -170,16 +147,12 @@ impl Scenario {
     ///
     /// # Errors
     /// [`ScenarioError::Invalid`] listing every problem found.
-    pub fn load(
-        source: ScenarioSource,
-        registry: &Registry,
-    ) -> Result<LoadedScenario, ScenarioError> {
+    pub fn load(source: ScenarioSource, registry: &Registry) -> Result<LoadedScenario, ScenarioError> {
         let text = source.text.clone();
         if text.trim().is_empty() {
             return Err(source.invalid(vec![
-                Diagnostic::whole_file("the scenario file is empty").with_help(
-                    "start from a shipped scenario, e.g. scenarios/teaching/flat-ward.toml",
-                ),
+                Diagnostic::whole_file("the scenario file is empty")
+                    .with_help("start from a shipped scenario, e.g. scenarios/teaching/flat-ward.toml"),
             ]));
         }
         let raw: raw::RawScenario = match toml::from_str(&text) {
@@ -187,12 +160,8 @@ impl Scenario {
             Err(e) => return Err(source.invalid(vec![Diagnostic::from_toml(&e)])),
         };
         let scenario = validate::validate(raw, source.clone()).map_err(|d| source.invalid(d))?;
-        let plugins =
-            crate::plugin::configure_plugins(&scenario, registry).map_err(|d| source.invalid(d))?;
-        Ok(LoadedScenario {
-            scenario: Arc::new(scenario),
-            plugins,
-        })
+        let plugins = crate::plugin::configure_plugins(&scenario, registry).map_err(|d| source.invalid(d))?;
+        Ok(LoadedScenario { scenario: Arc::new(scenario), plugins })
     }
 
     /// Number of devices.
@@ -213,12 +182,7 @@ impl Scenario {
     /// # Errors
     /// A diagnostic at the reference listing the vulnerabilities that exist.
     pub fn vulnerability_ref(&self, r: &Spanned<String>) -> Result<VulnId, Diagnostic> {
-        lookup(
-            r,
-            "vulnerability",
-            self.vulnerabilities.iter().map(|v| v.id.as_str()),
-        )
-        .map(|i| VulnId(i as u8))
+        lookup(r, "vulnerability", self.vulnerabilities.iter().map(|v| v.id.as_str())).map(|i| VulnId(i as u8))
     }
 
     /// Resolves a device-type reference from a plugin's section.
@@ -226,28 +190,17 @@ impl Scenario {
     /// # Errors
     /// A diagnostic at the reference listing the device types that exist.
     pub fn device_type_ref(&self, r: &Spanned<String>) -> Result<DeviceTypeId, Diagnostic> {
-        lookup(
-            r,
-            "device type",
-            self.device_types.iter().map(|t| t.id.as_str()),
-        )
-        .map(|i| DeviceTypeId(i as u16))
+        lookup(r, "device type", self.device_types.iter().map(|t| t.id.as_str())).map(|i| DeviceTypeId(i as u16))
     }
 
     /// The service a name refers to.
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
-        self.services
-            .iter()
-            .position(|s| s.id == name)
-            .map(|i| ServiceId(i as u8))
+        self.services.iter().position(|s| s.id == name).map(|i| ServiceId(i as u8))
     }
 
     /// The patch lag of a device type: its own, or `default`.
     pub fn patch_lag<'a>(&'a self, t: DeviceTypeId, default: &'a Distribution) -> &'a Distribution {
-        self.device_types[usize::from(t.0)]
-            .patch_lag
-            .as_ref()
-            .unwrap_or(default)
+        self.device_types[usize::from(t.0)].patch_lag.as_ref().unwrap_or(default)
     }
 
     /// Devices per zone, for reports.
@@ -266,17 +219,12 @@ pub(crate) fn lookup<'a>(
     what: &str,
     names: impl Iterator<Item = &'a str> + Clone,
 ) -> Result<usize, Diagnostic> {
-    names
-        .clone()
-        .position(|n| n == r.get_ref().as_str())
-        .ok_or_else(|| {
-            let known: Vec<&str> = names.collect();
-            Diagnostic::at(r.span(), format!("unknown {what} `{}`", r.get_ref())).with_help(
-                if known.is_empty() {
-                    format!("this scenario defines no {what}")
-                } else {
-                    format!("the {what}s of this scenario are: {}", known.join(", "))
-                },
-            )
+    names.clone().position(|n| n == r.get_ref().as_str()).ok_or_else(|| {
+        let known: Vec<&str> = names.collect();
+        Diagnostic::at(r.span(), format!("unknown {what} `{}`", r.get_ref())).with_help(if known.is_empty() {
+            format!("this scenario defines no {what}")
+        } else {
+            format!("the {what}s of this scenario are: {}", known.join(", "))
         })
+    })
 }

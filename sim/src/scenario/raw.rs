@@ -36,6 +36,11 @@ pub struct RawScenario {
     /// How much simulated time one trial covers, e.g. `30d`.
     #[schemars(with = "SimDuration")]
     pub duration: Spanned<SimDuration>,
+    /// Interval at which `timeseries.parquet` samples the estate's state
+    /// (default: about 200 samples per trial, on a round interval).
+    #[serde(default)]
+    #[schemars(with = "Option<SimDuration>")]
+    pub sample_every: Option<Spanned<SimDuration>>,
     /// Services beyond the built-in ones (smb, https, http, hl7, dicom,
     /// telnet, ssh, rdp, mqtt).
     #[serde(default)]

@@ -7,77 +7,64 @@ use toml::Spanned;
 
 use super::raw::RawScenario;
 use super::{DeviceSlot, Diagnostic, Scenario, ScenarioSource, limits, lookup};
-use crate::estate::{
-    DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability,
-};
-use crate::network::{
-    BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId,
-};
+use crate::estate::{DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability};
+use crate::network::{BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
 use crate::time::SimDuration;
 
 /// Checks every cross-reference and limit of `raw`.
-pub(super) fn validate(
-    raw: RawScenario,
-    source: ScenarioSource,
-) -> Result<Scenario, Vec<Diagnostic>> {
+pub(super) fn validate(raw: RawScenario, source: ScenarioSource) -> Result<Scenario, Vec<Diagnostic>> {
     let mut v = Validator::default();
 
     let name = raw.name.get_ref().clone();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        || name.starts_with('.')
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) || name.starts_with('.')
     {
         v.push(
-            Diagnostic::at(
-                raw.name.span(),
-                format!("scenario name `{name}` cannot name an output folder"),
-            )
-            .with_help("use letters, digits, `-`, `_` and `.`, e.g. `regional-flat`"),
+            Diagnostic::at(raw.name.span(), format!("scenario name `{name}` cannot name an output folder"))
+                .with_help("use letters, digits, `-`, `_` and `.`, e.g. `regional-flat`"),
         );
     }
     let trials = *raw.trials.get_ref();
     if trials == 0 || trials > limits::MAX_TRIALS {
         v.push(Diagnostic::at(
             raw.trials.span(),
-            format!(
-                "trials must be between 1 and {}, found {trials}",
-                limits::MAX_TRIALS
-            ),
+            format!("trials must be between 1 and {}, found {trials}", limits::MAX_TRIALS),
         ));
     }
     let duration = *raw.duration.get_ref();
-    if duration == SimDuration::ZERO || duration > SimDuration::from_days(limits::MAX_DURATION_DAYS)
-    {
+    if duration == SimDuration::ZERO || duration > SimDuration::from_days(limits::MAX_DURATION_DAYS) {
         v.push(Diagnostic::at(
             raw.duration.span(),
-            format!(
-                "duration must be above zero and at most {}d, found {duration}",
-                limits::MAX_DURATION_DAYS
-            ),
+            format!("duration must be above zero and at most {}d, found {duration}", limits::MAX_DURATION_DAYS),
         ));
     }
 
+    let sample_every = match &raw.sample_every {
+        Some(s) => {
+            let every = *s.get_ref();
+            if every == SimDuration::ZERO || (duration > SimDuration::ZERO && duration.0 / every.0.max(1) > 100_000) {
+                v.push(
+                    Diagnostic::at(
+                        s.span(),
+                        format!(
+                            "sample_every must be above zero and give at most 100,000 samples per trial, found {every}"
+                        ),
+                    )
+                    .with_help("sample less often, e.g. `1h`"),
+                );
+            }
+            every
+        }
+        None => default_sample_interval(duration),
+    };
+
     // Services: built-ins, then the scenario's own.
-    let mut services: Vec<Service> = BUILTIN_SERVICES
-        .iter()
-        .map(|&(id, port)| Service {
-            id: id.into(),
-            port,
-        })
-        .collect();
+    let mut services: Vec<Service> =
+        BUILTIN_SERVICES.iter().map(|&(id, port)| Service { id: id.into(), port }).collect();
     for s in &raw.services {
         if services.iter().any(|known| &known.id == s.id.get_ref()) || s.id.get_ref() == "any" {
-            v.push(Diagnostic::at(
-                s.id.span(),
-                format!("service `{}` is defined twice", s.id.get_ref()),
-            ));
+            v.push(Diagnostic::at(s.id.span(), format!("service `{}` is defined twice", s.id.get_ref())));
         } else {
-            services.push(Service {
-                id: s.id.get_ref().clone(),
-                port: s.port,
-            });
+            services.push(Service { id: s.id.get_ref().clone(), port: s.port });
         }
     }
     if services.len() > MAX_SERVICES {
@@ -102,16 +89,10 @@ pub(super) fn validate(
 
     // Zones.
     if raw.zones.is_empty() {
-        v.push(
-            Diagnostic::whole_file("a scenario needs at least one zone")
-                .with_help("add a [[zones]] table"),
-        );
+        v.push(Diagnostic::whole_file("a scenario needs at least one zone").with_help("add a [[zones]] table"));
     }
     if raw.zones.len() > limits::MAX_ZONES {
-        v.push(Diagnostic::whole_file(format!(
-            "at most {} zones are supported",
-            limits::MAX_ZONES
-        )));
+        v.push(Diagnostic::whole_file(format!("at most {} zones are supported", limits::MAX_ZONES)));
         return Err(v.diagnostics);
     }
     v.unique(raw.zones.iter().map(|z| &z.id), "zone");
@@ -122,10 +103,7 @@ pub(super) fn validate(
         {
             v.push(Diagnostic::at(
                 sl.span(),
-                format!(
-                    "security_level must be 1, 2, 3 or 4 (IEC 62443 SL-T), found {}",
-                    sl.get_ref()
-                ),
+                format!("security_level must be 1, 2, 3 or 4 (IEC 62443 SL-T), found {}", sl.get_ref()),
             ));
         }
         let intra = match &z.intra_zone {
@@ -141,8 +119,7 @@ pub(super) fn validate(
         });
     }
     let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
-        v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str())))
-            .map(|i| ZoneId(i as u16))
+        v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16))
     };
 
     // Conduits.
@@ -160,34 +137,21 @@ pub(super) fn validate(
         if let (Some(from), Some(to)) = (from, to) {
             if from == to {
                 v.push(
-                    Diagnostic::at(
-                        c.to.span(),
-                        format!("a conduit cannot join zone `{}` to itself", c.to.get_ref()),
-                    )
-                    .with_help("traffic inside a zone is set by the zone's `intra_zone`"),
+                    Diagnostic::at(c.to.span(), format!("a conduit cannot join zone `{}` to itself", c.to.get_ref()))
+                        .with_help("traffic inside a zone is set by the zone's `intra_zone`"),
                 );
                 continue;
             }
-            conduits.push(Conduit {
-                from,
-                to,
-                services: set,
-            });
+            conduits.push(Conduit { from, to, services: set });
             if c.bidirectional {
-                conduits.push(Conduit {
-                    from: to,
-                    to: from,
-                    services: set,
-                });
+                conduits.push(Conduit { from: to, to: from, services: set });
             }
         }
     }
 
     // Vulnerabilities.
     if raw.vulnerabilities.len() > MAX_VULNERABILITIES {
-        v.push(Diagnostic::whole_file(format!(
-            "at most {MAX_VULNERABILITIES} vulnerabilities are supported"
-        )));
+        v.push(Diagnostic::whole_file(format!("at most {MAX_VULNERABILITIES} vulnerabilities are supported")));
         return Err(v.diagnostics);
     }
     v.unique(raw.vulnerabilities.iter().map(|x| &x.id), "vulnerability");
@@ -196,14 +160,9 @@ pub(super) fn validate(
         if let Some(cvss) = &x.cvss
             && !(0.0..=10.0).contains(cvss.get_ref())
         {
-            v.push(Diagnostic::at(
-                cvss.span(),
-                format!("cvss must be between 0 and 10, found {}", cvss.get_ref()),
-            ));
+            v.push(Diagnostic::at(cvss.span(), format!("cvss must be between 0 and 10, found {}", cvss.get_ref())));
         }
-        let service = v
-            .ok(lookup(&x.service, "service", service_names()))
-            .map(|i| ServiceId(i as u8));
+        let service = v.ok(lookup(&x.service, "service", service_names())).map(|i| ServiceId(i as u8));
         vulnerabilities.push(Vulnerability {
             id: x.id.get_ref().clone(),
             cve: x.cve.clone(),
@@ -216,30 +175,20 @@ pub(super) fn validate(
 
     // Device types.
     if raw.device_types.len() > limits::MAX_DEVICE_TYPES {
-        v.push(Diagnostic::whole_file(format!(
-            "at most {} device types are supported",
-            limits::MAX_DEVICE_TYPES
-        )));
+        v.push(Diagnostic::whole_file(format!("at most {} device types are supported", limits::MAX_DEVICE_TYPES)));
         return Err(v.diagnostics);
     }
     v.unique(raw.device_types.iter().map(|t| &t.id), "device type");
     let mut device_types = Vec::new();
     for t in &raw.device_types {
         let services = service_set(&mut v, &t.services);
-        v.unique(
-            t.vulnerabilities.iter().map(|x| &x.id),
-            "vulnerability of this device type",
-        );
+        v.unique(t.vulnerabilities.iter().map(|x| &x.id), "vulnerability of this device type");
         let vulns = t
             .vulnerabilities
             .iter()
             .filter_map(|x| {
-                v.ok(lookup(
-                    &x.id,
-                    "vulnerability",
-                    vulnerabilities.iter().map(|y| y.id.as_str()),
-                ))
-                .map(|i| (VulnId(i as u8), x.share.get()))
+                v.ok(lookup(&x.id, "vulnerability", vulnerabilities.iter().map(|y| y.id.as_str())))
+                    .map(|i| (VulnId(i as u8), x.share.get()))
             })
             .collect();
         device_types.push(DeviceType {
@@ -260,11 +209,7 @@ pub(super) fn validate(
     for p in &raw.placement {
         let zone = zone_ref(&mut v, &p.zone);
         let device_type = v
-            .ok(lookup(
-                &p.device_type,
-                "device type",
-                device_types.iter().map(|t| t.id.as_str()),
-            ))
+            .ok(lookup(&p.device_type, "device type", device_types.iter().map(|t| t.id.as_str())))
             .map(|i| DeviceTypeId(i as u16));
         if let Some(z) = zone
             && zones[usize::from(z.0)].external
@@ -272,37 +217,22 @@ pub(super) fn validate(
             v.push(
                 Diagnostic::at(
                     p.zone.span(),
-                    format!(
-                        "zone `{}` is external and cannot hold devices",
-                        p.zone.get_ref()
-                    ),
+                    format!("zone `{}` is external and cannot hold devices", p.zone.get_ref()),
                 )
-                .with_help(
-                    "place devices in a zone of the estate; external zones only start attacks",
-                ),
+                .with_help("place devices in a zone of the estate; external zones only start attacks"),
             );
         }
         let count = *p.count.get_ref();
         total += u64::from(count);
         if let (Some(zone), Some(device_type)) = (zone, device_type) {
-            placements.push(Placement {
-                zone,
-                device_type,
-                count,
-            });
+            placements.push(Placement { zone, device_type, count });
         }
     }
     if total > limits::MAX_DEVICES {
         let span = raw.placement.last().map(|p| p.count.span()).unwrap_or(0..0);
         v.push(
-            Diagnostic::at(
-                span,
-                format!(
-                    "placement adds up to {total} devices; the limit is {}",
-                    limits::MAX_DEVICES
-                ),
-            )
-            .with_help("check the counts for a stray digit"),
+            Diagnostic::at(span, format!("placement adds up to {total} devices; the limit is {}", limits::MAX_DEVICES))
+                .with_help("check the counts for a stray digit"),
         );
     } else if total == 0 && !raw.placement.is_empty() {
         v.push(
@@ -321,13 +251,7 @@ pub(super) fn validate(
     }
     let mut devices = Vec::with_capacity(total as usize);
     for p in &placements {
-        devices.extend(std::iter::repeat_n(
-            DeviceSlot {
-                device_type: p.device_type,
-                zone: p.zone,
-            },
-            p.count as usize,
-        ));
+        devices.extend(std::iter::repeat_n(DeviceSlot { device_type: p.device_type, zone: p.zone }, p.count as usize));
     }
     let network = Network::new(&zones, &conduits);
     Ok(Scenario {
@@ -337,6 +261,7 @@ pub(super) fn validate(
         seed: raw.seed,
         trials,
         duration,
+        sample_every,
         services,
         zones,
         conduits,
@@ -347,6 +272,17 @@ pub(super) fn validate(
         devices,
         source,
     })
+}
+
+/// The smallest round interval giving at most about 200 samples per trial.
+pub fn default_sample_interval(duration: SimDuration) -> SimDuration {
+    const LADDER_MINUTES: &[u64] = &[1, 5, 15, 30, 60, 120, 240, 360, 720, 1440, 10_080];
+    let target = duration.0 / 200;
+    LADDER_MINUTES
+        .iter()
+        .map(|m| SimDuration::from_secs(m * 60))
+        .find(|d| d.0 >= target)
+        .unwrap_or(SimDuration(target.max(1)))
 }
 
 #[derive(Default)]
@@ -368,11 +304,8 @@ impl Validator {
         for id in ids {
             if seen.insert(id.get_ref(), ()).is_some() {
                 self.push(
-                    Diagnostic::at(
-                        id.span(),
-                        format!("{what} `{}` is defined twice", id.get_ref()),
-                    )
-                    .with_help("give each one a distinct id"),
+                    Diagnostic::at(id.span(), format!("{what} `{}` is defined twice", id.get_ref()))
+                        .with_help("give each one a distinct id"),
                 );
             }
         }
