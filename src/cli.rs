@@ -23,6 +23,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Redraw the plots of a finished run from its datasets.
+    Plot(PlotArgs),
     /// Run again exactly what a run.json describes.
     Rerun(RerunArgs),
     /// Join runs of adjacent trial slices (--trials-range) into one.
@@ -92,6 +94,13 @@ pub struct RerunArgs {
     pub threads: usize,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `iomtsim plot`.
+#[derive(Args)]
+pub struct PlotArgs {
+    /// Output folder of a finished run.
+    pub run: PathBuf,
 }
 
 /// `iomtsim merge`.

@@ -1,11 +1,12 @@
 //! Datasets and statistics for iomtsim runs: trial outcomes and event logs
 //! as polars DataFrames written to Parquet or CSV, a `run.json` manifest,
-//! and means with confidence intervals. This is the only crate that builds
+//! means with confidence intervals, and plots (plotters). This is the only crate that builds
 //! polars, so the engine crates build and test without it.
 
 mod dataset;
 mod manifest;
 mod output;
+pub mod plots;
 mod store;
 mod summary;
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod merge;
+pub mod plot;
 pub mod rerun;
 pub mod run;
 pub mod schema;

@@ -200,6 +200,12 @@ pub fn execute(
         merged_from: Vec::new(),
     })?;
 
+    let plots = iomtsim_analysis::plots::plot_run(&out).map_err(|e| {
+        Failure::Runtime(format!(
+            "{e}\nthe datasets in {} are complete; `iomtsim plot` redraws the plots",
+            out.display()
+        ))
+    })?;
     let summary = summarize(&trials_df).map_err(encode)?;
     println!(
         "{} ({}): {} devices, trials {}..{}, seed {}",
@@ -220,7 +226,7 @@ pub fn execute(
         threads,
         events_run as f64 / wall.max(1e-9) / 1e6
     );
-    println!("datasets written to {}", out.display());
+    println!("datasets written to {}, {} plots to {}", out.display(), plots.len(), out.join("plots").display());
     Ok(())
 }
 

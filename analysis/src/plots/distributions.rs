@@ -1,0 +1,87 @@
+//! How outcomes spread across trials: the empirical cumulative distribution
+//! of four metrics, one panel each, one line per variant.
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use polars::prelude::*;
+
+use super::{FONT, PlotError, colour, distinct_in_order, render_both};
+
+/// The metrics drawn, with their axis labels.
+pub const DISTRIBUTION_METRICS: &[(&str, &str)] = &[
+    ("compromised", "devices compromised"),
+    ("records_exposed", "patient records exposed"),
+    ("downtime_device_hours", "downtime (device-hours)"),
+    ("time_to_detect_h", "time to detect (hours)"),
+];
+
+/// Sorted values of `metric` per variant (nulls dropped).
+pub(crate) fn sorted_values(trials: &DataFrame, metric: &str) -> PolarsResult<Vec<(String, Vec<f64>)>> {
+    let mut out = Vec::new();
+    for variant in distinct_in_order(trials, "variant")? {
+        let rows = trials.clone().lazy().filter(col("variant").eq(lit(variant.as_str()))).collect()?;
+        let mut v: Vec<f64> = rows.column(metric)?.cast(&DataType::Float64)?.f64()?.iter().flatten().collect();
+        v.sort_by(f64::total_cmp);
+        out.push((variant, v));
+    }
+    Ok(out)
+}
+
+/// Draws the outcome distributions to `<stem>.svg` and `<stem>.png`.
+///
+/// # Errors
+/// [`PlotError`] if the frame lacks a column or a file cannot be written.
+pub fn plot_distributions(trials: &DataFrame, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let mut panels = Vec::new();
+    for (metric, label) in DISTRIBUTION_METRICS {
+        let data = sorted_values(trials, metric)
+            .map_err(|source| PlotError::Data { plot: format!("distribution of {metric}"), source })?;
+        panels.push((*label, data));
+    }
+    render_both!(stem, (1100, 760), |root| {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let root = root
+            .titled("How outcomes vary across trials (cumulative share of trials)", (FONT, 22))
+            .map_err(|e| e.to_string())?;
+        for (area, (label, data)) in root.split_evenly((2, 2)).iter().zip(&panels) {
+            let x_max = data.iter().flat_map(|(_, v)| v.last().copied()).fold(0.0f64, f64::max).max(1e-9) * 1.05;
+            let mut chart = ChartBuilder::on(area)
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(50)
+                .build_cartesian_2d(0.0..x_max, 0.0..1.0)
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_desc(*label)
+                .y_desc("share of trials ≤ x")
+                .label_style((FONT, 12))
+                .axis_desc_style((FONT, 14))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            for (i, (variant, values)) in data.iter().enumerate() {
+                if values.is_empty() {
+                    continue;
+                }
+                let c = colour(i);
+                let n = values.len() as f64;
+                let steps = values.iter().enumerate().flat_map(|(k, &x)| [(x, k as f64 / n), (x, (k + 1) as f64 / n)]);
+                chart
+                    .draw_series(LineSeries::new(steps, c.stroke_width(2)))
+                    .map_err(|e| e.to_string())?
+                    .label(variant.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .label_font((FONT, 12))
+                .position(SeriesLabelPosition::LowerRight)
+                .draw()
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,208 @@
+//! Plots drawn from a run's datasets with plotters, each written as SVG
+//! (for papers and the HTML report) and PNG (for slides).
+//!
+//! Text is drawn with a bundled open-licence font (DejaVu Sans, registered
+//! with plotters' `ab_glyph` backend), so plots render the same on a fresh
+//! machine with no system fonts.
+
+mod distributions;
+mod harm;
+mod timeseries;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use polars::prelude::*;
+
+pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
+pub use harm::{HarmBy, plot_harm};
+pub use timeseries::plot_compromised_over_time;
+
+/// The font family every plot uses.
+pub(crate) const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        // The bundled font is a valid TrueType file; failing to parse it
+        // would only leave text undrawn, which the tests would catch.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+/// Why a plot could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The datasets lack what the plot needs.
+    #[error("cannot compute the data of {plot}: {source}")]
+    Data {
+        /// The plot.
+        plot: String,
+        /// What polars said.
+        source: PolarsError,
+    },
+    /// Drawing or encoding failed.
+    #[error("cannot draw {path}: {reason}")]
+    Draw {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Colours of the variants, in order (colour-blind-safe Okabe–Ito palette).
+pub(crate) const PALETTE: &[RGBColor] = &[
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+/// The colour of variant number `i`.
+pub(crate) fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Renders the same drawing code to SVG and PNG. A macro because the
+/// drawing code is generic over the backend.
+macro_rules! render_both {
+    ($stem:expr, $size:expr, |$root:ident| $body:block) => {{
+        $crate::plots::register_font_once();
+        let stem: &std::path::Path = $stem;
+        let svg = stem.with_extension("svg");
+        let png = stem.with_extension("png");
+        let fail =
+            |path: &std::path::Path, e: String| $crate::plots::PlotError::Draw { path: path.to_owned(), reason: e };
+        {
+            let $root = plotters::prelude::SVGBackend::new(&svg, $size).into_drawing_area();
+            let r: Result<(), String> = (|| $body)();
+            r.map_err(|e| fail(&svg, e))?;
+            $root.present().map_err(|e| fail(&svg, e.to_string()))?;
+        }
+        {
+            let $root = plotters::prelude::BitMapBackend::new(&png, $size).into_drawing_area();
+            let r: Result<(), String> = (|| $body)();
+            r.map_err(|e| fail(&png, e))?;
+            $root.present().map_err(|e| fail(&png, e.to_string()))?;
+        }
+        Ok::<Vec<std::path::PathBuf>, $crate::plots::PlotError>(vec![svg, png])
+    }};
+}
+pub(crate) use render_both;
+
+pub(crate) fn register_font_once() {
+    register_font();
+}
+
+/// Every plot of a run's output folder, drawn into `<dir>/plots/`.
+///
+/// # Errors
+/// [`PlotError`] if a dataset is missing a column or a file cannot be written.
+pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let read = |name: &str| {
+        crate::read_parquet(&dir.join(name))
+            .map_err(|e| PlotError::Draw { path: dir.join(name), reason: e.to_string() })
+    };
+    let trials = read("trials.parquet")?;
+    let timeseries = read("timeseries.parquet")?;
+    let breakdown = read("breakdown.parquet")?;
+    let out = dir.join("plots");
+    std::fs::create_dir_all(&out).map_err(|e| PlotError::Draw { path: out.clone(), reason: e.to_string() })?;
+    let mut files = plot_compromised_over_time(&timeseries, &out.join("compromised_over_time"))?;
+    files.extend(plot_distributions(&trials, &out.join("outcome_distributions"))?);
+    files.extend(plot_harm(&breakdown, HarmBy::DeviceType, &out.join("harm_by_device_type"))?);
+    files.extend(plot_harm(&breakdown, HarmBy::Zone, &out.join("harm_by_zone"))?);
+    Ok(files)
+}
+
+/// The distinct values of a string column, in order of first appearance.
+pub(crate) fn distinct_in_order(df: &DataFrame, column: &str) -> PolarsResult<Vec<String>> {
+    let mut seen: Vec<String> = Vec::new();
+    for v in df.column(column)?.str()?.iter().flatten() {
+        if !seen.iter().any(|s| s == v) {
+            seen.push(v.to_owned());
+        }
+    }
+    Ok(seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeseries() -> DataFrame {
+        // Two variants, three trials each, sampled at 0 h and 1 h; at 1 h
+        // variant "a" has 10, 20, 30 compromised and "b" has 1, 2, 3.
+        df!(
+            "variant" => ["a", "a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "b"],
+            "trial" => [0u32, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2],
+            "time_h" => [0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+            "compromised" => [1u32, 10, 1, 20, 1, 30, 1, 1, 1, 2, 1, 3],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn bands_are_the_quantiles_across_trials() {
+        let b = timeseries::bands(&timeseries(), "compromised").unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].0, "a");
+        let (t, lo, mid, hi) = b[0].1[1];
+        assert_eq!(t, 1.0);
+        assert_eq!(mid, 20.0);
+        assert!((lo - 11.0).abs() < 1e-9 && (hi - 29.0).abs() < 1e-9, "{lo} {hi}");
+        assert_eq!(b[1].1[1].2, 2.0);
+    }
+
+    #[test]
+    fn the_time_series_plot_draws_a_band_and_a_median_per_variant() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = plot_compromised_over_time(&timeseries(), &dir.path().join("ts")).unwrap();
+        assert_eq!(files.len(), 2);
+        let svg = std::fs::read_to_string(dir.path().join("ts.svg")).unwrap();
+        assert!(svg.contains("a (median)") && svg.contains("b (median)"), "legend names every variant");
+        assert_eq!(svg.matches("<polygon").count(), 2, "one 5–95% band per variant");
+        assert!(svg.matches("<polyline").count() >= 2, "one median line per variant");
+        assert!(svg.contains("Compromised devices over time"));
+        let png = std::fs::read(dir.path().join("ts.png")).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
+
+    #[test]
+    fn harm_bars_are_mean_compromised_per_trial_by_group() {
+        let breakdown = df!(
+            "variant" => ["a", "a", "a", "a"],
+            "trial" => [0u32, 0, 1, 1],
+            "zone" => ["ward", "ward", "ward", "icu"],
+            "device_type" => ["pump", "pc", "pump", "pump"],
+            "devices" => [5u32, 5, 5, 5],
+            "compromised" => [2u32, 4, 0, 3],
+            "disrupted" => [0u32, 0, 0, 0],
+            "downtime_device_hours" => [0.0, 0.0, 0.0, 0.0],
+        )
+        .unwrap();
+        let (groups, data) = harm::mean_harm(&breakdown, HarmBy::DeviceType).unwrap();
+        assert_eq!(groups, ["pump", "pc"]);
+        // pump: (2) in trial 0, (0 + 3) in trial 1: mean 2.5; pc: 4 in trial 0 only: mean over its trials 4.
+        assert_eq!(data[0].1, vec![2.5, 4.0]);
+        let dir = tempfile::tempdir().unwrap();
+        plot_harm(&breakdown, HarmBy::Zone, &dir.path().join("z")).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("z.svg")).unwrap();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1))
+            .map(|t| t.split('<').next().unwrap_or("").trim())
+            .collect();
+        assert!(texts.contains(&"ward") && texts.contains(&"icu"), "every zone is labelled: {texts:?}");
+        assert!(svg.matches("<rect").count() >= 3, "one bar per zone, and a background");
+    }
+}
