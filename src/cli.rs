@@ -23,6 +23,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Run several designs with the same random trials and write a report
+    /// comparing them (report.html, comparison.parquet).
+    Compare(CompareArgs),
     /// Redraw the plots of a finished run from its datasets.
     Plot(PlotArgs),
     /// Run again exactly what a run.json describes.
@@ -94,6 +97,29 @@ pub struct RerunArgs {
     pub threads: usize,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `iomtsim compare`.
+#[derive(Args)]
+pub struct CompareArgs {
+    /// Scenario files of the designs; the first is the baseline.
+    #[arg(required = true, num_args = 2..)]
+    pub designs: Vec<PathBuf>,
+    /// Trials per design (default: the first design's `trials`).
+    #[arg(long)]
+    pub trials: Option<u32>,
+    /// Seed shared by every design (default: the first design's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: every core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Output folder (default: out/compare).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace a comparison the output folder already holds.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `iomtsim plot`.

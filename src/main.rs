@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => commands::run::run(args),
         cli::Command::Validate(args) => commands::validate::validate(args),
         cli::Command::Schema => commands::schema::schema(),
+        cli::Command::Compare(args) => commands::compare::compare(args),
         cli::Command::Plot(args) => commands::plot::plot(args),
         cli::Command::Rerun(args) => commands::rerun::rerun(args),
         cli::Command::Merge(args) => commands::merge::merge(args),

@@ -3,10 +3,12 @@
 //! means with confidence intervals, and plots (plotters). This is the only crate that builds
 //! polars, so the engine crates build and test without it.
 
+pub mod compare;
 mod dataset;
 mod manifest;
 mod output;
 pub mod plots;
+pub mod report;
 mod store;
 mod summary;
 

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod compare;
 pub mod merge;
 pub mod plot;
 pub mod rerun;

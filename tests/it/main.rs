@@ -5,6 +5,7 @@ mod cli;
 mod designs;
 mod determinism;
 mod reliability;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
