@@ -26,6 +26,8 @@ pub enum Command {
     /// Run several designs with the same random trials and write a report
     /// comparing them (report.html, comparison.parquet).
     Compare(CompareArgs),
+    /// Tell one trial as a story, in time order and plain words.
+    Explain(ExplainArgs),
     /// Redraw the plots of a finished run from its datasets.
     Plot(PlotArgs),
     /// Run again exactly what a run.json describes.
@@ -120,6 +122,37 @@ pub struct CompareArgs {
     /// Replace a comparison the output folder already holds.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `iomtsim explain`.
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// Scenario file (default: the reference hospital).
+    pub scenario: Option<PathBuf>,
+    /// Which trial to tell.
+    #[arg(long, default_value_t = 0)]
+    pub trial: u32,
+    /// Seed (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// `text` for the terminal, `md` for a Markdown handout.
+    #[arg(long, value_enum, default_value_t = StoryFormatArg::Text)]
+    pub format: StoryFormatArg,
+    /// Write the story to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write an animated GIF of the zones filling with compromised devices.
+    #[arg(long, value_name = "FILE.gif")]
+    pub gif: Option<PathBuf>,
+}
+
+/// Story formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum StoryFormatArg {
+    /// Plain text.
+    Text,
+    /// Markdown.
+    Md,
 }
 
 /// `iomtsim plot`.

@@ -5,6 +5,7 @@
 
 pub mod compare;
 mod dataset;
+pub mod explain;
 mod manifest;
 mod output;
 pub mod plots;

@@ -166,7 +166,7 @@ impl Registry {
 pub(crate) fn configure_plugins(
     scenario: &Scenario,
     registry: &Registry,
-) -> Result<Vec<Box<dyn Plugin>>, Vec<Diagnostic>> {
+) -> Result<Vec<(Role, &'static str, Box<dyn Plugin>)>, Vec<Diagnostic>> {
     let root = DeTable::parse(&scenario.source.text).map_err(|e| vec![Diagnostic::from_toml(&e)])?;
     let mut plugins = Vec::new();
     let mut problems = Vec::new();
@@ -200,7 +200,7 @@ pub(crate) fn configure_plugins(
             }
             let section = Section { value: value.clone(), key_span: key.span() };
             match factory.configure(&section, scenario) {
-                Ok(p) => plugins.push(p),
+                Ok(p) => plugins.push((role, factory.kind(), p)),
                 Err(mut d) => problems.append(&mut d),
             }
         }

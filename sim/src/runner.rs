@@ -19,6 +19,7 @@ use crate::scenario::{LoadedScenario, Scenario};
 pub struct Engine {
     scenario: Arc<Scenario>,
     plugins: Vec<Box<dyn Plugin>>,
+    kinds: Vec<(crate::plugin::Role, &'static str)>,
     program: Arc<Program>,
 }
 
@@ -53,17 +54,22 @@ pub enum RunError {
 impl Engine {
     /// Builds the handler table from the scenario's plugins.
     pub fn new(loaded: LoadedScenario) -> Self {
-        let LoadedScenario { scenario, mut plugins } = loaded;
+        let LoadedScenario { scenario, mut plugins, kinds } = loaded;
         let mut builder = SimBuilder::default();
         for p in &mut plugins {
             p.build(&mut builder);
         }
-        Engine { scenario, plugins, program: Arc::new(builder.finish()) }
+        Engine { scenario, plugins, kinds, program: Arc::new(builder.finish()) }
     }
 
     /// The scenario.
     pub fn scenario(&self) -> &Arc<Scenario> {
         &self.scenario
+    }
+
+    /// The role and kind of each configured attack and defence.
+    pub fn plugin_kinds(&self) -> &[(crate::plugin::Role, &'static str)] {
+        &self.kinds
     }
 
     /// Runs one trial. Its result depends only on (scenario, seed, trial).

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod compare;
+pub mod explain;
 pub mod merge;
 pub mod plot;
 pub mod rerun;

@@ -4,6 +4,7 @@ mod bad_inputs;
 mod cli;
 mod designs;
 mod determinism;
+mod explain;
 mod reliability;
 mod report;
 

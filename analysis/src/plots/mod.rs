@@ -5,6 +5,7 @@
 //! with plotters' `ab_glyph` backend), so plots render the same on a fresh
 //! machine with no system fonts.
 
+mod animation;
 mod distributions;
 mod harm;
 mod timeseries;
@@ -16,6 +17,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use polars::prelude::*;
 
+pub use animation::animate_zones;
 pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
 pub use timeseries::plot_compromised_over_time;

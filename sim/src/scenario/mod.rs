@@ -139,6 +139,8 @@ pub struct LoadedScenario {
     pub scenario: Arc<Scenario>,
     /// Its plugins, defences first, each group in kind order.
     pub plugins: Vec<Box<dyn Plugin>>,
+    /// The role and kind of each plugin, in the same order.
+    pub kinds: Vec<(crate::plugin::Role, &'static str)>,
 }
 
 impl Scenario {
@@ -160,8 +162,10 @@ impl Scenario {
             Err(e) => return Err(source.invalid(vec![Diagnostic::from_toml(&e)])),
         };
         let scenario = validate::validate(raw, source.clone()).map_err(|d| source.invalid(d))?;
-        let plugins = crate::plugin::configure_plugins(&scenario, registry).map_err(|d| source.invalid(d))?;
-        Ok(LoadedScenario { scenario: Arc::new(scenario), plugins })
+        let configured = crate::plugin::configure_plugins(&scenario, registry).map_err(|d| source.invalid(d))?;
+        let kinds = configured.iter().map(|(role, kind, _)| (*role, *kind)).collect();
+        let plugins = configured.into_iter().map(|(_, _, p)| p).collect();
+        Ok(LoadedScenario { scenario: Arc::new(scenario), plugins, kinds })
     }
 
     /// Number of devices.
