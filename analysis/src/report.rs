@@ -39,7 +39,7 @@ h1 { font-size: 1.7rem; } h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bot
 .summary { background: #eef5fb; border-left: 5px solid #0072b2; padding: 0.8rem 1.2rem; font-size: 1.08rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
 th, td { border: 1px solid #ccc; padding: 0.35rem 0.5rem; text-align: right; }
-th:first-child, td:first-child, td.design { text-align: left; }
+th:first-child, th:nth-child(2), td:first-child, td.design { text-align: left; }
 tr.metric-start td { border-top: 2px solid #888; }
 .better { color: #006d4f; font-weight: bold; } .worse { color: #b3400a; font-weight: bold; }
 figure { margin: 1.5rem 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
