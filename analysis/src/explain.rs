@@ -92,6 +92,20 @@ fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
     }
 }
 
+/// "25 minutes", "3.5 hours", "4.2 days".
+fn span_words(secs: f64) -> String {
+    let minutes = secs / 60.0;
+    if minutes < 1.0 {
+        "under a minute".into()
+    } else if minutes < 120.0 {
+        format!("{minutes:.0} minutes")
+    } else if minutes < 48.0 * 60.0 {
+        format!("{:.1} hours", minutes / 60.0)
+    } else {
+        format!("{:.1} days", minutes / 1440.0)
+    }
+}
+
 /// "Clinical workstation" → "clinical workstation", but "IP camera" stays.
 fn lower_first(name: &str) -> String {
     let mut chars = name.chars();
@@ -130,6 +144,10 @@ pub fn tell(scenario: &Scenario, kinds: &[(Role, &'static str)], result: &TrialR
         s.push_str("## What happened\n\n");
     }
     let mut first = true;
+    // When each device was last compromised, detected and taken out of
+    // service, to say how long each defence took at each step.
+    let n = scenario.devices.len();
+    let (mut compromised_at, mut detected_at, mut down_at) = (vec![None; n], vec![None; n], vec![None; n]);
     for ep in episodes(scenario, &result.events) {
         let zone = &scenario.zones[usize::from(ep.zone)].name;
         let start = ep.events[0].time;
@@ -147,7 +165,41 @@ pub fn tell(scenario: &Scenario, kinds: &[(Role, &'static str)], result: &TrialR
         } else {
             ""
         };
-        let mut line = format!("{lead}{what} in {zone} {}{how}.", verb(ep.kind, ep.events.len()));
+        let since = |times: &[Option<SimTime>]| -> Option<String> {
+            let spans: Vec<f64> = ep
+                .events
+                .iter()
+                .filter_map(|e| times[e.device as usize].map(|t: SimTime| (e.time - t).as_secs_f64()))
+                .collect();
+            if spans.is_empty() {
+                return None;
+            }
+            let mean = spans.iter().sum::<f64>() / spans.len() as f64;
+            Some(if spans.len() > 1 { format!("on average {}", span_words(mean)) } else { span_words(mean) })
+        };
+        let step = match ep.kind {
+            Signal::Disrupted => since(&compromised_at).map(|d| format!(", {d} after infection")),
+            Signal::Detected => since(&compromised_at).map(|d| format!(", {d} after the compromise")),
+            Signal::Isolated => since(&detected_at).map(|d| format!(", {d} after detection")),
+            Signal::Restored => since(&down_at).map(|d| format!(", after {d} out of service")),
+            _ => None,
+        }
+        .unwrap_or_default();
+        for e in &ep.events {
+            let d = e.device as usize;
+            match e.kind {
+                Signal::Compromised => compromised_at[d] = Some(e.time),
+                Signal::Detected => detected_at[d] = Some(e.time),
+                Signal::Disrupted | Signal::Isolated => {
+                    down_at[d].get_or_insert(e.time);
+                }
+                Signal::Restored => {
+                    (compromised_at[d], detected_at[d], down_at[d]) = (None, None, None);
+                }
+                Signal::Patched => {}
+            }
+        }
+        let mut line = format!("{lead}{what} in {zone} {}{how}{step}.", verb(ep.kind, ep.events.len()));
         if let Some(c) = line.get(0..1) {
             line = c.to_uppercase() + &line[1..];
         }
