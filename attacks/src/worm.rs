@@ -249,6 +249,11 @@ struct Outbreak {
     /// Bumped whenever a rate changes; a pending infection event with an
     /// older generation is stale.
     generation: u64,
+    /// Per zone, the rate of successful scans it receives, as of the last
+    /// reschedule (which the pending infection event was drawn from).
+    weights: Vec<f64>,
+    /// Scratch: scans per second per host reached, from each source zone.
+    source_rates: Vec<f64>,
 }
 
 impl Plugin for Worm {
@@ -281,6 +286,8 @@ impl Plugin for Worm {
             scanners_in_reach: vec![0; zones],
             external: 0,
             generation: 0,
+            weights: Vec::with_capacity(zones),
+            source_rates: Vec::with_capacity(zones),
         });
         sim.schedule_in(self.plan.start, h.start, 0, 0);
         if let Some(after) = self.plan.kill_switch_after {
@@ -326,8 +333,9 @@ fn infect_next(sim: &mut Sim, e: Event) {
         if e.tag != o.generation || o.stopped {
             return; // a rate changed since this was drawn
         }
-        let pressure = o.pressure();
-        let weights: Vec<f64> = pressure.iter().enumerate().map(|(z, p)| p * o.susceptible.len(z) as f64).collect();
+        // The weights the pending event was drawn from are still current:
+        // every change since would have moved the generation on.
+        let weights = &o.weights;
         let total: f64 = weights.iter().sum();
         let mut x = sim.rng().random::<f64>() * total;
         let mut zone = weights.len() - 1;
@@ -422,26 +430,30 @@ impl Outbreak {
         }
     }
 
-    /// Scans per second landing on each single host of each zone.
-    fn pressure(&self) -> Vec<f64> {
+    /// Recomputes, per zone, the rate of successful scans it receives: the
+    /// scan pressure on each of its hosts (scans per second from every zone
+    /// that reaches it, each source's scans spread over the hosts it
+    /// reaches) times its susceptible count. Buffers are reused: this runs
+    /// on every event that changes a rate.
+    fn refresh_weights(&mut self) {
         let plan = &self.plan;
-        let per_source_zone: Vec<f64> = (0..self.scanners_in_reach.len())
-            .map(|a| {
-                let k = f64::from(plan.reach_size[a]);
-                let in_reach = f64::from(self.scanners_in_reach[a]);
-                let mut others = (self.scanners.len(a) as u32 - self.scanners_in_reach[a]) as f64;
-                if a == usize::from(plan.entry_zone.0) {
-                    others += f64::from(self.external);
-                }
-                let own = if k > 1.0 { in_reach / (k - 1.0) } else { 0.0 };
-                let foreign = if k > 0.0 { others / k } else { 0.0 };
-                plan.scans_per_sec * (own + foreign)
-            })
-            .collect();
-        plan.sources_into
-            .iter()
-            .map(|sources| sources.iter().map(|a| per_source_zone[usize::from(a.0)]).sum())
-            .collect()
+        self.source_rates.clear();
+        for a in 0..self.scanners_in_reach.len() {
+            let k = f64::from(plan.reach_size[a]);
+            let in_reach = f64::from(self.scanners_in_reach[a]);
+            let mut others = (self.scanners.len(a) as u32 - self.scanners_in_reach[a]) as f64;
+            if a == usize::from(plan.entry_zone.0) {
+                others += f64::from(self.external);
+            }
+            let own = if k > 1.0 { in_reach / (k - 1.0) } else { 0.0 };
+            let foreign = if k > 0.0 { others / k } else { 0.0 };
+            self.source_rates.push(plan.scans_per_sec * (own + foreign));
+        }
+        self.weights.clear();
+        for (b, sources) in plan.sources_into.iter().enumerate() {
+            let pressure: f64 = sources.iter().map(|a| self.source_rates[usize::from(a.0)]).sum();
+            self.weights.push(plan.success * pressure * self.susceptible.len(b) as f64);
+        }
     }
 
     /// Draws the next infection afresh from the current rates.
@@ -450,8 +462,8 @@ impl Outbreak {
         if self.stopped {
             return;
         }
-        let rate: f64 = self.plan.success
-            * self.pressure().iter().enumerate().map(|(z, p)| p * self.susceptible.len(z) as f64).sum::<f64>();
+        self.refresh_weights();
+        let rate: f64 = self.weights.iter().sum();
         if rate > 0.0 {
             let delay = exponential_delay(sim.rng(), rate);
             sim.schedule_in(delay, self.h.infect, 0, self.generation);
