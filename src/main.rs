@@ -2,6 +2,23 @@
 //! scenario, calls the engine (`iomtsim-sim` with the plugins of
 //! `iomtsim-attacks`) and hands results to `iomtsim-analysis`; nothing more.
 
+/// Prints a line to standard output, ignoring a closed pipe
+/// (`iomtsim run | head`): by then every output file is written.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Prints to standard output without a newline, ignoring a closed pipe.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod commands;
 mod failure;

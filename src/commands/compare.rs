@@ -126,8 +126,8 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     write_text(&(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"), &out.join("compare.json"))?;
 
     for s in &summary {
-        println!("{s}");
+        say!("{s}");
     }
-    println!("report written to {}", out.join("report.html").display());
+    say!("report written to {}", out.join("report.html").display());
     Ok(())
 }

@@ -19,7 +19,7 @@ pub fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let story = tell(&scenario, engine.plugin_kinds(), &result, format);
     match &args.out {
         Some(path) => iomtsim_analysis::write_text(&story, path)?,
-        None => print!("{story}"),
+        None => say_raw!("{story}"),
     }
     if let Some(gif) = &args.gif {
         iomtsim_analysis::plots::animate_zones(&scenario, &result, gif, 48)

@@ -9,7 +9,7 @@ use crate::failure::Failure;
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let mode = if args.force { OpenMode::Force } else { OpenMode::New };
     let merged = merge_runs(&args.runs, &args.out, mode)?;
-    println!(
+    say!(
         "merged {} runs into {}: {} trials {}..{} of {}, seed {}",
         args.runs.len(),
         args.out.display(),

@@ -13,7 +13,7 @@ pub fn plot(args: PlotArgs) -> Result<(), Failure> {
     }
     let files = iomtsim_analysis::plots::plot_run(&args.run).map_err(|e| Failure::Runtime(e.to_string()))?;
     for f in files {
-        println!("{}", f.display());
+        say!("{}", f.display());
     }
     Ok(())
 }

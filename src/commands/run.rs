@@ -207,7 +207,7 @@ pub fn execute(
         ))
     })?;
     let summary = summarize(&trials_df).map_err(encode)?;
-    println!(
+    say!(
         "{} ({}): {} devices, trials {}..{}, seed {}",
         scenario.name,
         scenario.variant,
@@ -216,17 +216,17 @@ pub fn execute(
         range.end,
         seed
     );
-    println!();
-    print!("{}", render_table(&summary));
-    println!();
-    println!(
+    say!();
+    say_raw!("{}", render_table(&summary));
+    say!();
+    say!(
         "{} events in {:.2} s on {} threads: {:.2} M events/s",
         events_run,
         wall,
         threads,
         events_run as f64 / wall.max(1e-9) / 1e6
     );
-    println!("datasets written to {}, {} plots to {}", out.display(), plots.len(), out.join("plots").display());
+    say!("datasets written to {}, {} plots to {}", out.display(), plots.len(), out.join("plots").display());
     Ok(())
 }
 

@@ -6,6 +6,6 @@ use crate::failure::Failure;
 pub fn schema() -> Result<(), Failure> {
     let schema = iomtsim_sim::scenario_schema(&iomtsim_attacks::registry());
     let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Runtime(e.to_string()))?;
-    println!("{text}");
+    say!("{text}");
     Ok(())
 }

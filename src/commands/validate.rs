@@ -11,7 +11,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
         match super::read_source(Some(file)).and_then(super::load) {
             Ok(loaded) => {
                 let s = &loaded.scenario;
-                println!(
+                say!(
                     "ok: {} ({} devices of {} types in {} zones, {} conduits)",
                     file.display(),
                     s.device_count(),
