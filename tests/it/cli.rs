@@ -119,6 +119,19 @@ fn run_writes_trials_events_and_manifest() {
     }
 
     assert!(res.join("trials.csv").exists() && res.join("events.csv").exists());
+
+    // Plots are drawn with the run, and `iomtsim plot` redraws them.
+    let plots = ["compromised_over_time", "outcome_distributions", "harm_by_device_type", "harm_by_zone"];
+    for p in plots {
+        for ext in ["svg", "png"] {
+            assert!(res.join("plots").join(format!("{p}.{ext}")).exists(), "{p}.{ext}");
+        }
+    }
+    std::fs::remove_dir_all(res.join("plots")).unwrap();
+    let replot = iomtsim(dir.path(), &["plot", "res"]);
+    assert!(replot.status.success(), "{}", String::from_utf8_lossy(&replot.stderr));
+    let svg = std::fs::read_to_string(res.join("plots/harm_by_zone.svg")).unwrap();
+    assert!(svg.contains("Mean devices compromised per trial, by zone"));
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(res.join("run.json")).unwrap()).unwrap();
     assert_eq!(manifest["seed"], 7);
