@@ -208,3 +208,14 @@ fn a_closed_output_pipe_is_not_a_crash() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn help_texts_are_stable() {
+    for (name, args) in
+        [("help", vec!["--help"]), ("run_help", vec!["run", "--help"]), ("compare_help", vec!["compare", "--help"])]
+    {
+        let out = iomtsim(&root(), &args);
+        assert!(out.status.success());
+        insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
+    }
+}
