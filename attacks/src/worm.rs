@@ -673,3 +673,98 @@ mod tests {
         assert!(locations.iter().any(|(at, m)| at.is_some() && m.contains("entry_devices is 999")), "{locations:?}");
     }
 }
+
+/// Scenario parameters outside the plugins, checked through the worm: each
+/// moves the outcome the way its name says.
+#[cfg(test)]
+mod scenario_parameters {
+    use crate::testing::*;
+    use iomtsim_sim::Signal;
+
+    #[test]
+    fn intra_zone_stops_hosts_reaching_each_other() {
+        let open = run(&lan(200, "-60d", "", "", ""), 10, false);
+        let closed = run(
+            &lan(200, "-60d", "", "", "")
+                .replace("zones = [{ id = \"lan\" }]", "zones = [{ id = \"lan\", intra_zone = [\"https\"] }]"),
+            10,
+            false,
+        );
+        assert!(open.iter().all(|r| r.outcome.compromised > 150));
+        assert!(closed.iter().all(|r| r.outcome.compromised == 1), "no SMB inside the zone: only patient zero");
+    }
+
+    fn two_zones(bidirectional: bool) -> String {
+        format!(
+            r#"
+            name = "two"
+            duration = "10d"
+            zones = [{{ id = "a" }}, {{ id = "b" }}]
+            conduits = [{{ from = "a", to = "b", services = ["smb"], bidirectional = {bidirectional} }}]
+            vulnerabilities = [{{ id = "eb", service = "smb" }}]
+            device_types = [{{ id = "host", services = ["smb"], vulnerabilities = [{{ id = "eb" }}] }}]
+            placement = [{{ zone = "a", device_type = "host", count = 100 }}, {{ zone = "b", device_type = "host", count = 100 }}]
+            [attacks.worm]
+            exploit = "eb"
+            scans_per_hour = 5.0
+            entry_zone = "b"
+            entry_devices = 1
+            "#
+        )
+    }
+
+    #[test]
+    fn bidirectional_conduits_carry_both_ways() {
+        // The outbreak starts in b; only a bidirectional conduit lets it back into a.
+        let in_a = |rs: &[iomtsim_sim::TrialResult]| -> usize {
+            rs.iter().flat_map(|r| &r.events).filter(|e| e.kind == Signal::Compromised && e.device < 100).count()
+        };
+        assert_eq!(in_a(&run(&two_zones(false), 10, true)), 0);
+        assert!(in_a(&run(&two_zones(true), 10, true)) > 500);
+    }
+
+    #[test]
+    fn a_vulnerability_share_bounds_who_can_fall() {
+        let half = run(
+            &lan(400, "-60d", "", "", "")
+                .replace("vulnerabilities = [{ id = \"eb\" }]", "vulnerabilities = [{ id = \"eb\", share = 0.5 }]"),
+            20,
+            false,
+        );
+        let (m, _) = compromised(&half);
+        // Patient zero plus at most the carriers (about 200 of 400).
+        assert!(m > 120.0 && m < 230.0, "{m}");
+    }
+
+    #[test]
+    fn records_and_criticality_count_what_the_attack_reaches() {
+        let text = lan(100, "-60d", "patient_records = 7\ncriticality = \"high\"", "payload_delay = \"1m\"", "");
+        for r in run(&text, 5, false) {
+            let o = &r.outcome;
+            assert_eq!(o.records_exposed, 7 * u64::from(o.compromised));
+            assert!(
+                (o.critical_downtime_device_hours - o.downtime_device_hours).abs() < 1e-9
+                    && o.downtime_device_hours > 0.0
+            );
+        }
+        let low = lan(100, "-60d", "criticality = \"low\"", "payload_delay = \"1m\"", "");
+        assert!(
+            run(&low, 5, false)
+                .iter()
+                .all(|r| r.outcome.critical_downtime_device_hours == 0.0 && r.outcome.records_exposed == 0)
+        );
+    }
+
+    #[test]
+    fn the_entry_device_type_chooses_patient_zero() {
+        let text = lan(50, "-60d", "", "entry_device_type = \"pump\"", "").replace(
+            "[[placement]]",
+            "[[device_types]]\n        id = \"pump\"\n        services = [\"https\"]\n        [[placement]]\n        zone = \"lan\"\n        device_type = \"pump\"\n        count = 50\n        [[placement]]",
+        );
+        for r in run(&text, 10, true) {
+            let first = r.events.iter().find(|e| e.kind == Signal::Compromised).expect("patient zero");
+            // The pumps' placement row comes first: they are devices 0..50.
+            assert!(first.device < 50, "patient zero is a pump, got device {}", first.device);
+        }
+    }
+}
