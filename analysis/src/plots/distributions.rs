@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use super::{FONT, PlotError, colour, distinct_in_order, render_both};
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both};
 
 /// The metrics drawn, with their axis labels.
 pub const DISTRIBUTION_METRICS: &[(&str, &str)] = &[
@@ -73,14 +73,7 @@ pub fn plot_distributions(trials: &DataFrame, stem: &Path) -> Result<Vec<PathBuf
                     .label(variant.clone())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .label_font((FONT, 12))
-                .position(SeriesLabelPosition::LowerRight)
-                .draw()
-                .map_err(|e| e.to_string())?;
+            draw_legend(&mut chart, 12)?;
         }
         Ok(())
     })

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use super::{FONT, PlotError, colour, distinct_in_order, render_both};
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both};
 
 /// What the bars are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,14 +107,7 @@ pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, stem: &Path) -> Result<Vec<P
                 .label(variant.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_legend(&mut chart, 13)?;
         Ok(())
     })
 }

@@ -27,7 +27,7 @@ pub(crate) const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
-fn register_font() {
+pub(crate) fn register_font_once() {
     REGISTER.call_once(|| {
         // The bundled font is a valid TrueType file; failing to parse it
         // would only leave text undrawn, which the tests would catch.
@@ -100,10 +100,6 @@ macro_rules! render_both {
 }
 pub(crate) use render_both;
 
-pub(crate) fn register_font_once() {
-    register_font();
-}
-
 /// Every plot of a run's output folder, drawn into `<dir>/plots/`.
 ///
 /// # Errors
@@ -123,6 +119,23 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     files.extend(plot_harm(&breakdown, HarmBy::DeviceType, &out.join("harm_by_device_type"))?);
     files.extend(plot_harm(&breakdown, HarmBy::Zone, &out.join("harm_by_zone"))?);
     Ok(files)
+}
+
+/// Draws a chart's legend the same way in every plot: lower right, on a
+/// white box.
+pub(crate) fn draw_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>, font_size: u32) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, font_size))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(|e| e.to_string())
 }
 
 /// The distinct values of a string column, in order of first appearance.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use super::{FONT, PlotError, colour, distinct_in_order, render_both};
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both};
 
 /// One variant's band: (time in hours, 5th percentile, median, 95th percentile).
 pub(crate) type Band = Vec<(f64, f64, f64, f64)>;
@@ -69,14 +69,7 @@ pub fn plot_compromised_over_time(timeseries: &DataFrame, stem: &Path) -> Result
                 .label(format!("{variant} (median)"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        draw_legend(&mut chart, 14)?;
         Ok(())
     })
 }
