@@ -55,3 +55,29 @@ impl From<iomtsim_analysis::StoreError> for Failure {
         if e.is_usage() { Failure::BadInput(format!("error: {e}")) } else { Failure::Runtime(e.to_string()) }
     }
 }
+
+impl Failure {
+    /// How a library workflow's failure reaches the user: interruptions
+    /// with the command that resumes.
+    pub fn from_workflow(e: iomtsim_analysis::workflow::WorkflowError) -> Self {
+        use iomtsim_analysis::workflow::WorkflowError as W;
+        match e {
+            W::Scenario(e) => Failure::from(e),
+            W::Usage(m) => Failure::BadInput(format!("error: {m}")),
+            W::Store(e) => Failure::from(e),
+            W::Interrupted(m) => {
+                Failure::Interrupted(format!("{m}\nfinish the run with:\n  {} --resume", resume_command()))
+            }
+            W::Runtime(m) => Failure::Runtime(m),
+        }
+    }
+}
+
+/// The command line that was run, to repeat with --resume.
+fn resume_command() -> String {
+    std::env::args()
+        .filter(|a| a != "--force" && a != "--resume")
+        .map(|a| if a.contains(' ') { format!("'{a}'") } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

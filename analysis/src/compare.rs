@@ -1,42 +1,38 @@
-//! Comparing designs run with common random numbers: trial `i` of every
-//! design draws from the same random stream, so per-trial differences
-//! measure the design, not the dice. Each design's metric gets its mean,
+//! Comparing designs run with common random numbers: every random draw of
+//! a trial is keyed by what it is for (the trial, the mechanism, the device
+//! it is about), so trial `i` of every design meets the same random events
+//! wherever the designs do not differ. Each design's metric gets its mean,
 //! median and 95% interval; each design after the first gets the paired
-//! difference against the first, with its own interval and a paired t-test.
+//! difference against the first, with its interval and a paired t-test,
+//! beside the unpaired (Welch) interval of the same difference and the
+//! per-trial correlation that makes the paired one narrower.
 
 use std::sync::Arc;
 
-use iomtsim_sim::Scenario;
+use iomtsim_sim::Model;
 use polars::prelude::*;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::summary::half_width;
+use crate::metrics::MetricInfo;
+use crate::summary::{column_values, half_width, mean_sd, median, summarize_values};
 
 /// One design's datasets.
 pub struct Design {
     /// How reports name it (its scenario name, made unique).
     pub label: String,
-    /// Its scenario.
-    pub scenario: Arc<Scenario>,
-    /// Its `trials` frame, one row per trial in trial order.
+    /// Its model.
+    pub model: Arc<Model>,
+    /// Its metrics.
+    pub metrics: Vec<MetricInfo>,
+    /// Its `trials` frame, one row per trial in trial order, with a
+    /// `design` column holding the label.
     pub trials: DataFrame,
-    /// Its `timeseries` frame, `variant` set to the label.
+    /// Its `timeseries` frame, with a `design` column.
     pub timeseries: DataFrame,
-    /// Its `breakdown` frame, `variant` set to the label.
+    /// Its `breakdown` frame, with a `design` column.
     pub breakdown: DataFrame,
 }
-
-/// The metrics compared, with plain labels and whether less is better.
-pub const COMPARED_METRICS: &[(&str, &str)] = &[
-    ("compromised", "devices compromised"),
-    ("disrupted", "devices disrupted (encrypted)"),
-    ("records_exposed", "patient records exposed"),
-    ("downtime_device_hours", "downtime (device-hours)"),
-    ("critical_downtime_device_hours", "critical-device downtime (device-hours)"),
-    ("detected", "share of trials detected"),
-    ("time_to_detect_h", "time to detect (hours)"),
-];
 
 /// One design's figures for one metric: a row of `comparison.parquet`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -53,42 +49,32 @@ pub struct MetricComparison {
     pub mean: f64,
     /// Median over trials.
     pub median: f64,
-    /// 95% interval of the mean (Student's t).
+    /// 95% interval of the mean (Student's t; Wilson for a share).
     pub ci_low: f64,
     /// Upper end.
     pub ci_high: f64,
     /// Mean of the per-trial differences against the first design (0 for it).
     pub diff: f64,
-    /// 95% interval of that mean difference.
+    /// 95% interval of that mean difference, paired trial by trial.
     pub diff_ci_low: f64,
     /// Upper end.
     pub diff_ci_high: f64,
+    /// The 95% interval of the same difference if the trials were not
+    /// paired (Welch): what common random numbers save.
+    pub welch_ci_low: f64,
+    /// Upper end.
+    pub welch_ci_high: f64,
+    /// Correlation of the two designs' values trial by trial.
+    pub correlation: f64,
     /// Two-sided paired t-test p-value of the difference (1 for the first design).
     pub p_value: f64,
 }
 
-fn values(trials: &DataFrame, metric: &str) -> PolarsResult<Vec<Option<f64>>> {
-    Ok(trials.column(metric)?.cast(&DataType::Float64)?.f64()?.iter().collect())
-}
-
-fn mean_sd(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    if xs.is_empty() {
-        return (f64::NAN, f64::NAN);
+impl MetricComparison {
+    /// Width of the paired interval over the width of the unpaired one.
+    pub fn paired_to_unpaired(&self) -> f64 {
+        (self.diff_ci_high - self.diff_ci_low) / (self.welch_ci_high - self.welch_ci_low)
     }
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = if xs.len() > 1 { xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { f64::NAN };
-    (mean, var.sqrt())
-}
-
-fn median(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        return f64::NAN;
-    }
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
 }
 
 /// Two-sided p-value of a paired t-test on differences with mean `mean`
@@ -107,37 +93,136 @@ pub fn paired_p_value(mean: f64, sd: f64, n: usize) -> f64 {
     }
 }
 
-/// Compares every design against the first, metric by metric.
+/// Half-width of the 95% Welch interval of a difference of two means.
+pub fn welch_half_width(a: &[f64], b: &[f64]) -> f64 {
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    if na < 2.0 || nb < 2.0 {
+        return f64::NAN;
+    }
+    let (va, vb) = (mean_sd(a).1.powi(2) / na, mean_sd(b).1.powi(2) / nb);
+    let se = (va + vb).sqrt();
+    if se == 0.0 {
+        return 0.0;
+    }
+    let df = (va + vb).powi(2) / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
+    let t = StudentsT::new(0.0, 1.0, df).map(|d| d.inverse_cdf(0.975)).unwrap_or(1.96);
+    t * se
+}
+
+/// Pearson correlation of paired values.
+pub fn correlation(pairs: &[(f64, f64)]) -> f64 {
+    let n = pairs.len() as f64;
+    if n < 2.0 {
+        return f64::NAN;
+    }
+    let (ma, mb) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
+    let cov: f64 = pairs.iter().map(|(a, b)| (a - ma) * (b - mb)).sum();
+    let va: f64 = pairs.iter().map(|(a, _)| (a - ma).powi(2)).sum();
+    let vb: f64 = pairs.iter().map(|(_, b)| (b - mb).powi(2)).sum();
+    if va == 0.0 || vb == 0.0 { f64::NAN } else { cov / (va * vb).sqrt() }
+}
+
+/// The outcome metrics to compare, in order: the first design's, then any
+/// a later design adds.
+pub fn compared_metrics(designs: &[Design]) -> Vec<MetricInfo> {
+    let mut out: Vec<MetricInfo> = Vec::new();
+    for d in designs {
+        for m in d.metrics.iter().filter(|m| !m.bookkeeping) {
+            if !out.iter().any(|x| x.column == m.column) {
+                out.push(m.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Compares every design against the first, metric by metric. A metric a
+/// design lacks (a defence it does not run) has no row for that design.
 ///
 /// # Errors
-/// If a design's trials frame lacks a metric.
+/// If a design's trials frame lacks a metric it declares.
 pub fn compare(designs: &[Design]) -> PolarsResult<Vec<MetricComparison>> {
     let mut rows = Vec::new();
     let Some(base) = designs.first() else { return Ok(rows) };
-    for (metric, label) in COMPARED_METRICS {
-        let base_values = values(&base.trials, metric)?;
-        for d in designs {
-            let own = values(&d.trials, metric)?;
-            let present: Vec<f64> = own.iter().flatten().copied().collect();
-            let (mean, sd) = mean_sd(&present);
-            let half = half_width(sd, present.len() as u32);
-            let pairs: Vec<f64> = own.iter().zip(&base_values).filter_map(|(a, b)| Some((*a)? - (*b)?)).collect();
-            let (diff, diff_sd) = mean_sd(&pairs);
-            let diff_half = half_width(diff_sd, pairs.len() as u32);
-            let first = std::ptr::eq(d, base);
+    for info in compared_metrics(designs) {
+        let has = |d: &Design| d.metrics.iter().any(|m| m.column == info.column);
+        let base_values = if has(base) { Some(column_values(&base.trials, &info.column)?) } else { None };
+        for (i, d) in designs.iter().enumerate() {
+            if !has(d) {
+                continue;
+            }
+            let own = column_values(&d.trials, &info.column)?;
+            let summary = summarize_values(&info, &own);
+            let first = i == 0;
+            let pairs: Vec<(f64, f64)> = base_values
+                .iter()
+                .flat_map(|b| own.iter().zip(b.iter()))
+                .filter_map(|(a, b)| Some(((*a)?, (*b)?)))
+                .collect();
+            let diffs: Vec<f64> = pairs.iter().map(|(a, b)| a - b).collect();
+            let (diff, diff_sd) = mean_sd(&diffs);
+            let diff_half = half_width(diff_sd, diffs.len() as u32);
+            let welch = match &base_values {
+                Some(b) => welch_half_width(
+                    &own.iter().flatten().copied().collect::<Vec<_>>(),
+                    &b.iter().flatten().copied().collect::<Vec<_>>(),
+                ),
+                None => f64::NAN,
+            };
+            let (none, zero) = (f64::NAN, 0.0);
+            let comparable = !first && base_values.is_some();
             rows.push(MetricComparison {
                 design: d.label.clone(),
-                metric: (*metric).to_owned(),
-                label: (*label).to_owned(),
-                n: present.len() as u32,
-                mean,
-                median: median(&present),
-                ci_low: mean - half,
-                ci_high: mean + half,
-                diff: if first { 0.0 } else { diff },
-                diff_ci_low: if first { 0.0 } else { diff - diff_half },
-                diff_ci_high: if first { 0.0 } else { diff + diff_half },
-                p_value: if first { 1.0 } else { paired_p_value(diff, diff_sd, pairs.len()) },
+                metric: info.column.clone(),
+                label: info.label.clone(),
+                n: summary.n,
+                mean: summary.mean,
+                median: median(&own.iter().flatten().copied().collect::<Vec<_>>()),
+                ci_low: summary.ci_low,
+                ci_high: summary.ci_high,
+                diff: if first {
+                    zero
+                } else if comparable {
+                    diff
+                } else {
+                    none
+                },
+                diff_ci_low: if first {
+                    zero
+                } else if comparable {
+                    diff - diff_half
+                } else {
+                    none
+                },
+                diff_ci_high: if first {
+                    zero
+                } else if comparable {
+                    diff + diff_half
+                } else {
+                    none
+                },
+                welch_ci_low: if first {
+                    zero
+                } else if comparable {
+                    diff - welch
+                } else {
+                    none
+                },
+                welch_ci_high: if first {
+                    zero
+                } else if comparable {
+                    diff + welch
+                } else {
+                    none
+                },
+                correlation: if first { 1.0 } else { correlation(&pairs) },
+                p_value: if first {
+                    1.0
+                } else if comparable {
+                    paired_p_value(diff, diff_sd, diffs.len())
+                } else {
+                    none
+                },
             });
         }
     }
@@ -165,6 +250,9 @@ pub fn comparison_frame(rows: &[MetricComparison]) -> PolarsResult<DataFrame> {
             Column::new("diff_vs_first".into(), x(|r| r.diff)),
             Column::new("diff_ci_low".into(), x(|r| r.diff_ci_low)),
             Column::new("diff_ci_high".into(), x(|r| r.diff_ci_high)),
+            Column::new("welch_ci_low".into(), x(|r| r.welch_ci_low)),
+            Column::new("welch_ci_high".into(), x(|r| r.welch_ci_high)),
+            Column::new("correlation".into(), x(|r| r.correlation)),
             Column::new("p_value".into(), x(|r| r.p_value)),
         ],
     )
@@ -202,7 +290,7 @@ pub fn plain_summary(rows: &[MetricComparison], designs: &[Design]) -> Vec<Strin
         let mut parts = Vec::new();
         for (metric, what) in [
             ("compromised", "the median number of compromised devices"),
-            ("records_exposed", "the median number of patient records exposed"),
+            ("records_on_compromised_devices", "the median number of patient records on compromised devices"),
             ("critical_downtime_device_hours", "the median downtime of critical devices (device-hours)"),
         ] {
             let (Some(a), Some(b)) = (find(&base.label, metric), find(&d.label, metric)) else { continue };
@@ -221,7 +309,9 @@ pub fn plain_summary(rows: &[MetricComparison], designs: &[Design]) -> Vec<Strin
             parts.push(change);
         }
         let mut sentence = format!("Design {} {} compared with {}.", d.label, join_sentence(&parts), base.label);
-        if let Some(c) = find(&d.label, "compromised") {
+        if let Some(c) = find(&d.label, "compromised")
+            && c.p_value.is_finite()
+        {
             sentence.push(' ');
             sentence.push_str(&if c.p_value < 0.05 {
                 format!(

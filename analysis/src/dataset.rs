@@ -1,75 +1,72 @@
-//! Trial outcomes and event logs as polars DataFrames, with the column
-//! names and types the datasets promise.
+//! Trial outcomes, event logs, time series and breakdowns as polars
+//! DataFrames. The columns of `trials` are the model's declared metrics, in
+//! declaration order; nothing here names a mechanism.
 
-use iomtsim_sim::{Scenario, TrialResult};
+use iomtsim_sim::{MetricKind, MetricValue, Model, TrialResult};
 use polars::prelude::*;
 
-/// One row per trial: the `trials` dataset.
+/// One row per trial: the `trials` dataset. After the identifying columns
+/// (`scenario`, `variant`, `trial`, `seed`) come the model's metrics: the
+/// engine's own by name, each mechanism's as `<instance>.<metric>`.
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
-pub fn trials_frame(scenario: &Scenario, seed: u64, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+pub fn trials_frame(model: &Model, seed: u64, results: &[TrialResult]) -> PolarsResult<DataFrame> {
     let n = results.len();
-    let o = |f: &dyn Fn(&iomtsim_sim::TrialOutcome) -> u32| results.iter().map(|r| f(&r.outcome)).collect::<Vec<u32>>();
-    let columns = vec![
-        Column::new("scenario".into(), vec![scenario.name.as_str(); n]),
-        Column::new("variant".into(), vec![scenario.variant.as_str(); n]),
-        Column::new("trial".into(), o(&|x| x.trial)),
+    let s = &model.scenario;
+    let mut columns = vec![
+        Column::new("scenario".into(), vec![s.name.as_str(); n]),
+        Column::new("variant".into(), vec![s.variant.as_str(); n]),
+        Column::new("trial".into(), results.iter().map(|r| r.outcome.trial).collect::<Vec<u32>>()),
         Column::new("seed".into(), vec![seed; n]),
-        Column::new("devices".into(), o(&|x| x.devices)),
-        Column::new("compromised".into(), o(&|x| x.compromised)),
-        Column::new("peak_compromised".into(), o(&|x| x.peak_compromised)),
-        Column::new("still_compromised".into(), o(&|x| x.still_compromised)),
-        Column::new("disrupted".into(), o(&|x| x.disrupted)),
-        Column::new("isolated".into(), o(&|x| x.isolated)),
-        Column::new("restored".into(), o(&|x| x.restored)),
-        Column::new("patched".into(), o(&|x| x.patched)),
-        Column::new("records_exposed".into(), results.iter().map(|r| r.outcome.records_exposed).collect::<Vec<u64>>()),
-        Column::new(
-            "downtime_device_hours".into(),
-            results.iter().map(|r| r.outcome.downtime_device_hours).collect::<Vec<f64>>(),
-        ),
-        Column::new(
-            "critical_downtime_device_hours".into(),
-            results.iter().map(|r| r.outcome.critical_downtime_device_hours).collect::<Vec<f64>>(),
-        ),
-        Column::new("detected".into(), results.iter().map(|r| r.outcome.detected).collect::<Vec<bool>>()),
-        Column::new(
-            "time_to_detect_h".into(),
-            results.iter().map(|r| r.outcome.time_to_detect_h).collect::<Vec<Option<f64>>>(),
-        ),
-        Column::new(
-            "first_compromise_h".into(),
-            results.iter().map(|r| r.outcome.first_compromise_h).collect::<Vec<Option<f64>>>(),
-        ),
-        Column::new("events".into(), results.iter().map(|r| r.outcome.events).collect::<Vec<u64>>()),
     ];
+    for (i, m) in model.metrics.iter().enumerate() {
+        let values = results.iter().map(|r| r.outcome.values[i]);
+        let name = m.column.as_str().into();
+        columns.push(match m.kind {
+            MetricKind::Count | MetricKind::Peak => {
+                Column::new(name, values.map(MetricValue::count).collect::<Vec<u64>>())
+            }
+            MetricKind::Amount => Column::new(name, values.map(|v| v.as_f64().unwrap_or(0.0)).collect::<Vec<f64>>()),
+            MetricKind::Flag => Column::new(name, values.map(|v| v == MetricValue::Flag(true)).collect::<Vec<bool>>()),
+            MetricKind::Hours => Column::new(name, values.map(MetricValue::as_f64).collect::<Vec<Option<f64>>>()),
+        });
+    }
     DataFrame::new(n, columns)
 }
 
-/// One row per logged event: the `events` dataset.
+/// One row per recorded event: the `events` dataset. `kind` is the event's
+/// declared name, `source` the attack or defence instance that recorded it,
+/// `technique` its ATT&CK id, `transition` the change it made to the
+/// device's shared state (if any).
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
-pub fn events_frame(scenario: &Scenario, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+pub fn events_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+    let scenario = &model.scenario;
     let n: usize = results.iter().map(|r| r.events.len()).sum();
     let mut trial = Vec::with_capacity(n);
     let mut time_s = Vec::with_capacity(n);
     let mut kind = Vec::with_capacity(n);
+    let mut source = Vec::with_capacity(n);
+    let mut technique = Vec::with_capacity(n);
+    let mut transition = Vec::with_capacity(n);
     let mut device = Vec::with_capacity(n);
     let mut device_type = Vec::with_capacity(n);
     let mut zone = Vec::with_capacity(n);
-    let mut technique = Vec::with_capacity(n);
     for r in results {
         for e in &r.events {
             let slot = scenario.devices[e.device as usize];
+            let k = model.event_kind(e.kind);
             trial.push(r.outcome.trial);
             time_s.push(e.time.as_secs_f64());
-            kind.push(e.kind.as_str());
+            kind.push(k.name);
+            source.push(model.instance_info(k.source).id.as_str());
+            technique.push(k.technique);
+            transition.push(e.transition.map(|t| t.as_str()));
             device.push(e.device);
             device_type.push(scenario.device_types[usize::from(slot.device_type.0)].id.as_str());
             zone.push(scenario.zones[usize::from(slot.zone.0)].id.as_str());
-            technique.push(e.technique);
         }
     }
     DataFrame::new(
@@ -78,31 +75,35 @@ pub fn events_frame(scenario: &Scenario, results: &[TrialResult]) -> PolarsResul
             Column::new("trial".into(), trial),
             Column::new("time_s".into(), time_s),
             Column::new("kind".into(), kind),
+            Column::new("source".into(), source),
+            Column::new("technique".into(), technique),
+            Column::new("transition".into(), transition),
             Column::new("device".into(), device),
             Column::new("device_type".into(), device_type),
             Column::new("zone".into(), zone),
-            Column::new("technique".into(), technique),
         ],
     )
 }
 
-/// The estate's state sampled over time: the `timeseries` dataset.
+/// The estate's state sampled over time: the `timeseries` dataset. Every
+/// count is of devices at that instant (`compromised_now` falls when a
+/// device is rebuilt), unlike the `trials` totals.
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
-pub fn timeseries_frame(scenario: &Scenario, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+pub fn timeseries_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<DataFrame> {
     let n: usize = results.iter().map(|r| r.samples.len()).sum();
     let rows = || results.iter().flat_map(|r| r.samples.iter().map(move |s| (r.outcome.trial, s)));
     DataFrame::new(
         n,
         vec![
-            Column::new("variant".into(), vec![scenario.variant.as_str(); n]),
+            Column::new("variant".into(), vec![model.scenario.variant.as_str(); n]),
             Column::new("trial".into(), rows().map(|(t, _)| t).collect::<Vec<u32>>()),
             Column::new("time_h".into(), rows().map(|(_, s)| s.time.as_hours_f64()).collect::<Vec<f64>>()),
-            Column::new("compromised".into(), rows().map(|(_, s)| s.compromised).collect::<Vec<u32>>()),
-            Column::new("disrupted".into(), rows().map(|(_, s)| s.disrupted).collect::<Vec<u32>>()),
-            Column::new("isolated".into(), rows().map(|(_, s)| s.isolated).collect::<Vec<u32>>()),
-            Column::new("patched".into(), rows().map(|(_, s)| s.patched).collect::<Vec<u32>>()),
+            Column::new("compromised_now".into(), rows().map(|(_, s)| s.compromised_now).collect::<Vec<u32>>()),
+            Column::new("disrupted_now".into(), rows().map(|(_, s)| s.disrupted_now).collect::<Vec<u32>>()),
+            Column::new("isolated_now".into(), rows().map(|(_, s)| s.isolated_now).collect::<Vec<u32>>()),
+            Column::new("devices_patched".into(), rows().map(|(_, s)| s.devices_patched).collect::<Vec<u32>>()),
         ],
     )
 }
@@ -112,7 +113,8 @@ pub fn timeseries_frame(scenario: &Scenario, results: &[TrialResult]) -> PolarsR
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
-pub fn breakdown_frame(scenario: &Scenario, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+pub fn breakdown_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+    let scenario = &model.scenario;
     let n: usize = results.iter().map(|r| r.breakdown.len()).sum();
     let rows = || results.iter().flat_map(|r| r.breakdown.iter().map(move |b| (r.outcome.trial, b)));
     DataFrame::new(

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use iomtsim_sim::{EventRecord, Role, Scenario, Signal, SimTime, TrialResult};
+use iomtsim_sim::{EventKindId, EventRecord, Model, Role, Scenario, SimTime, Transition, TrialResult, technique_name};
 
 /// How the story is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,35 +21,9 @@ pub fn clock(t: SimTime) -> String {
     format!("Day {}, {:02}:{:02}", minutes / 1440, (minutes / 60) % 24, minutes % 60)
 }
 
-/// Plain words for an ATT&CK technique the engine logs.
-fn technique_words(t: &str) -> &'static str {
-    match t {
-        "T1210" => "exploitation of remote services",
-        "T1486" => "data encrypted for impact",
-        _ => "an attack technique",
-    }
-}
-
-fn verb(kind: Signal, n: usize) -> &'static str {
-    match (kind, n > 1) {
-        (Signal::Compromised, false) => "is compromised",
-        (Signal::Compromised, true) => "are compromised",
-        (Signal::Disrupted, false) => "is encrypted and stops working",
-        (Signal::Disrupted, true) => "are encrypted and stop working",
-        (Signal::Detected, false) => "is found to be compromised",
-        (Signal::Detected, true) => "are found to be compromised",
-        (Signal::Isolated, false) => "is cut off the network by the incident response team",
-        (Signal::Isolated, true) => "are cut off the network by the incident response team",
-        (Signal::Restored, false) => "is rebuilt clean and back in service",
-        (Signal::Restored, true) => "are rebuilt clean and back in service",
-        (Signal::Patched, false) => "receives its security patch",
-        (Signal::Patched, true) => "receive their security patch",
-    }
-}
-
 /// Consecutive events of one kind in one zone within an hour, told as one line.
 struct Episode<'a> {
-    kind: Signal,
+    kind: EventKindId,
     zone: u16,
     events: Vec<&'a EventRecord>,
 }
@@ -117,38 +91,82 @@ fn lower_first(name: &str) -> String {
     }
 }
 
-/// Tells trial `result` of `scenario` as a story, with `kinds` the attacks
-/// and defences the scenario runs.
-pub fn tell(scenario: &Scenario, kinds: &[(Role, &'static str)], result: &TrialResult, format: StoryFormat) -> String {
+/// Fills a story template with an instance's metric values: `{name}` is
+/// the value of its metric `name`, `{name|one|many}` the word that agrees
+/// with it.
+pub fn render_story(template: &str, value: impl Fn(&str) -> Option<f64>) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let inner = &rest[open + 1..open + close];
+        let mut parts = inner.split('|');
+        let name = parts.next().unwrap_or_default();
+        match (value(name), parts.next(), parts.next()) {
+            (Some(v), Some(one), Some(many)) => out.push_str(if v == 1.0 { one } else { many }),
+            (Some(v), _, _) => out.push_str(&if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }),
+            (None, _, _) => out.push_str(&rest[open..=open + close]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Tells trial `result` of `model` as a story.
+pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String {
+    let scenario: &Scenario = &model.scenario;
     let md = format == StoryFormat::Markdown;
-    let o = &result.outcome;
+    let o = result.outcome.core();
+    let trial = result.outcome.trial;
     let mut s = String::new();
     if md {
-        let _ = writeln!(s, "# {}: trial {}\n", scenario.name, o.trial);
+        let _ = writeln!(s, "# {}: trial {}\n", scenario.name, trial);
         let _ = writeln!(s, "{}\n", scenario.description);
     } else {
-        let _ = writeln!(s, "{} — trial {}\n{}\n", scenario.name, o.trial, scenario.description);
+        let _ = writeln!(s, "{} — trial {}\n{}\n", scenario.name, trial, scenario.description);
     }
-    let defences: Vec<&str> = kinds.iter().filter(|(r, _)| *r == Role::Defence).map(|(_, k)| *k).collect();
-    let attacks: Vec<&str> = kinds.iter().filter(|(r, _)| *r == Role::Attack).map(|(_, k)| *k).collect();
+    let names = |role: Role| -> Vec<String> {
+        model
+            .instances
+            .iter()
+            .filter(|i| i.role == role)
+            .map(|i| {
+                if i.id == i.kind {
+                    i.kind.replace('_', " ")
+                } else {
+                    format!("{} ({})", i.id, i.kind.replace('_', " "))
+                }
+            })
+            .collect()
+    };
+    let (attacks, defences) = (names(Role::Attack), names(Role::Defence));
+    let zones = scenario.zones.iter().filter(|z| !z.external).count();
     let _ = writeln!(
         s,
-        "{} devices in {} zone{}. Attack: {}. Defences: {}.\n",
+        "{} devices in {} zone{}. Attacks: {}. Defences: {}.\n",
         scenario.device_count(),
-        scenario.zones.iter().filter(|z| !z.external).count(),
-        if scenario.zones.iter().filter(|z| !z.external).count() == 1 { "" } else { "s" },
+        zones,
+        if zones == 1 { "" } else { "s" },
         if attacks.is_empty() { "none".to_owned() } else { attacks.join(", ") },
-        if defences.is_empty() { "none".to_owned() } else { defences.join(", ").replace('_', " ") }
+        if defences.is_empty() { "none".to_owned() } else { defences.join(", ") }
     );
     if md {
         s.push_str("## What happened\n\n");
     }
+    let several_attacks = model.instances.iter().filter(|i| i.role == Role::Attack).count() > 1;
     let mut first = true;
     // When each device was last compromised, detected and taken out of
-    // service, to say how long each defence took at each step.
+    // service, to say how long each step took.
     let n = scenario.devices.len();
     let (mut compromised_at, mut detected_at, mut down_at) = (vec![None; n], vec![None; n], vec![None; n]);
     for ep in episodes(scenario, &result.events) {
+        let kind = model.event_kind(ep.kind);
+        let transition = ep.events[0].transition;
         let zone = &scenario.zones[usize::from(ep.zone)].name;
         let start = ep.events[0].time;
         let end = ep.events[ep.events.len() - 1].time;
@@ -158,8 +176,16 @@ pub fn tell(scenario: &Scenario, kinds: &[(Role, &'static str)], result: &TrialR
             clock(start)
         };
         let what = describe_devices(scenario, &ep.events);
-        let how = ep.events[0].technique.map(|t| format!(" — {} ({t})", technique_words(t))).unwrap_or_default();
-        let lead = if first && ep.kind == Signal::Compromised {
+        let how = kind
+            .technique
+            .map(|t| format!(" — {} ({t})", technique_name(t).unwrap_or("an attack technique").to_lowercase()))
+            .unwrap_or_default();
+        let by = if several_attacks && model.instance_info(kind.source).role == Role::Attack {
+            format!(" [{}]", model.instance_info(kind.source).id)
+        } else {
+            String::new()
+        };
+        let lead = if first && transition == Some(Transition::Compromised) {
             first = false;
             "The attack begins: "
         } else {
@@ -177,29 +203,30 @@ pub fn tell(scenario: &Scenario, kinds: &[(Role, &'static str)], result: &TrialR
             let mean = spans.iter().sum::<f64>() / spans.len() as f64;
             Some(if spans.len() > 1 { format!("on average {}", span_words(mean)) } else { span_words(mean) })
         };
-        let step = match ep.kind {
-            Signal::Disrupted => since(&compromised_at).map(|d| format!(", {d} after infection")),
-            Signal::Detected => since(&compromised_at).map(|d| format!(", {d} after the compromise")),
-            Signal::Isolated => since(&detected_at).map(|d| format!(", {d} after detection")),
-            Signal::Restored => since(&down_at).map(|d| format!(", after {d} out of service")),
+        let step = match transition {
+            Some(Transition::Disrupted) => since(&compromised_at).map(|d| format!(", {d} after the compromise")),
+            Some(Transition::Detected) => since(&compromised_at).map(|d| format!(", {d} after the compromise")),
+            Some(Transition::Isolated) => since(&detected_at).map(|d| format!(", {d} after detection")),
+            Some(Transition::Restored) => since(&down_at).map(|d| format!(", after {d} out of service")),
             _ => None,
         }
         .unwrap_or_default();
         for e in &ep.events {
             let d = e.device as usize;
-            match e.kind {
-                Signal::Compromised => compromised_at[d] = Some(e.time),
-                Signal::Detected => detected_at[d] = Some(e.time),
-                Signal::Disrupted | Signal::Isolated => {
+            match e.transition {
+                Some(Transition::Compromised) => compromised_at[d] = Some(e.time),
+                Some(Transition::Detected) => detected_at[d] = Some(e.time),
+                Some(Transition::Disrupted | Transition::Isolated) => {
                     down_at[d].get_or_insert(e.time);
                 }
-                Signal::Restored => {
+                Some(Transition::Restored) => {
                     (compromised_at[d], detected_at[d], down_at[d]) = (None, None, None);
                 }
-                Signal::Patched => {}
+                Some(Transition::Patched) | None => {}
             }
         }
-        let mut line = format!("{lead}{what} in {zone} {}{how}{step}.", verb(ep.kind, ep.events.len()));
+        let phrase = if ep.events.len() > 1 { kind.many } else { kind.one };
+        let mut line = format!("{lead}{what} in {zone} {phrase}{how}{step}{by}.");
         if let Some(c) = line.get(0..1) {
             line = c.to_uppercase() + &line[1..];
         }
@@ -213,48 +240,41 @@ pub fn tell(scenario: &Scenario, kinds: &[(Role, &'static str)], result: &TrialR
         s.push_str("Nothing happened: no device was compromised in this trial.\n");
     }
 
-    // What each defence did or failed to do.
-    s.push_str(if md { "\n## What the defences did\n\n" } else { "\nWhat the defences did:\n" });
+    // What each attack and defence did, in the words it declared.
+    s.push_str(if md { "\n## What each attack and defence did\n\n" } else { "\nWhat each attack and defence did:\n" });
     let bullet = if md { "- " } else { "  - " };
-    let ttd = o.time_to_detect_h.map(|h| format!("{h:.1} hours"));
-    for d in &defences {
-        let line = match *d {
-            "patching" => format!(
-                "Patching installed {} patches during the trial (counting those installed while devices were rebuilt); the devices the attack took had no patch yet, or could never get one.",
-                o.patched
-            ),
-            "monitoring" => match &ttd {
-                Some(t) if o.detected => format!("Detection: the first compromise was found after {t}."),
-                _ => "Monitoring never detected the attack.".to_owned(),
-            },
-            "incident_response" => format!(
-                "Incident response isolated {} devices and rebuilt {} by the end of the trial.",
-                o.isolated, o.restored
-            ),
-            other => format!("{other}: ran."),
-        };
-        let _ = writeln!(s, "{bullet}{line}");
+    for (i, info) in model.instances.iter().enumerate() {
+        let value =
+            |name: &str| model.metric(&format!("{}.{name}", info.id)).and_then(|m| result.outcome.get(m).as_f64());
+        let did = info.story.map(|t| render_story(t, value)).unwrap_or_else(|| "ran.".to_owned());
+        let _ = writeln!(s, "{bullet}{} ({}, {}): {did}.", info.id, info.role.noun(), info.summary);
+        let _ = i;
     }
-    if !defences.contains(&"monitoring") {
-        let line = match &ttd {
-            Some(t) => format!("No monitoring ran; the attack was noticed only after {t}, when staff reported it."),
-            None => "No monitoring ran, and nobody noticed the attack.".to_owned(),
-        };
-        let _ = writeln!(s, "{bullet}{line}");
-    }
-    if !defences.contains(&"patching") {
-        let _ = writeln!(s, "{bullet}No patch programme ran: vulnerable devices stayed vulnerable.");
-    }
+    let first_detection = result.events.iter().find(|e| e.transition == Some(Transition::Detected));
+    let line = match (first_detection, o.time_to_detect_h) {
+        (Some(e), Some(h)) => {
+            let kind = model.event_kind(e.kind);
+            format!(
+                "The first compromise was detected after {}: {} {} ({}).",
+                span_words(h * 3600.0),
+                describe_devices(scenario, &[e]),
+                kind.one,
+                model.instance_info(kind.source).id
+            )
+        }
+        _ => "Nobody detected the attack.".to_owned(),
+    };
+    let _ = writeln!(s, "{bullet}{line}");
 
     s.push_str(if md { "\n## Summary\n\n" } else { "\nSummary: " });
     let _ = writeln!(
         s,
-        "{} of {} devices were compromised ({} at once at the worst moment) and {} were encrypted. {} patient records were exposed. Devices were out of service for {:.0} device-hours in all, {:.0} of them on life-critical or high-criticality devices. {} devices were still compromised when the trial ended after {}.",
+        "{} of {} devices were compromised ({} at once at the worst moment) and {} were put out of function. {} patient records were on compromised devices. Devices were out of service for {:.0} device-hours in all, {:.0} of them on life-critical or high-criticality devices. {} devices were still compromised when the trial ended after {}.",
         o.compromised,
         o.devices,
         o.peak_compromised,
         o.disrupted,
-        o.records_exposed,
+        o.records_on_compromised_devices,
         o.downtime_device_hours,
         o.critical_downtime_device_hours,
         o.still_compromised,

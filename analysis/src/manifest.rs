@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::MetricInfo;
+
 /// What defines a run's results: the program, the scenario (its full text),
 /// the seed and the trials. Two runs with equal plans produce byte-identical
 /// `trials.parquet`, however many threads or processes ran them.
@@ -95,6 +97,10 @@ pub struct RunManifest {
     pub devices: u32,
     /// The zones and their devices.
     pub zones: Vec<ZoneReport>,
+    /// The columns of `trials.parquet` past the identifying ones: every
+    /// metric the model declared, with who declared it.
+    #[serde(default)]
+    pub metrics: Vec<MetricInfo>,
     /// Worker threads of the last invocation (results do not depend on it).
     pub threads: usize,
     /// Engine events processed over all trials.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::compare::{COMPARED_METRICS, Design, MetricComparison, readable};
+use crate::compare::{Design, MetricComparison, compared_metrics, readable};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -82,7 +82,8 @@ pub fn render_report(
     let _ = write!(h, "<h1>Comparison of {} network designs</h1>\n", designs.len());
     let _ = write!(
         h,
-        "<p class=\"note\">{trials} simulated trials of each design, seed {seed}. Every design saw the same random events in each trial (common random numbers), so differences come from the designs, not from luck.</p>\n"
+        "<p class=\"note\">{trials} simulated trials of each design, seed {seed}. {}</p>\n",
+        escape(&crn_note(rows))
     );
     h.push_str("<section class=\"summary\" id=\"summary\">\n");
     for s in summary {
@@ -90,31 +91,33 @@ pub fn render_report(
     }
     h.push_str("</section>\n");
 
-    h.push_str("<h2>Results</h2>\n<table id=\"results\">\n<thead><tr><th>metric</th><th>design</th><th>mean</th><th>median</th><th>95% interval of the mean</th><th>difference vs first (paired)</th><th>95% interval of the difference</th><th>p (paired t-test)</th></tr></thead>\n<tbody>\n");
-    for (metric, _) in COMPARED_METRICS {
-        for (i, r) in rows.iter().filter(|r| r.metric == *metric).enumerate() {
+    h.push_str("<h2>Results</h2>\n<table id=\"results\">\n<thead><tr><th>metric</th><th>design</th><th>mean</th><th>median</th><th>95% interval of the mean</th><th>difference vs first (paired)</th><th>95% interval of the difference (paired)</th><th>95% interval if unpaired (Welch)</th><th>correlation across designs</th><th>p (paired t-test)</th></tr></thead>\n<tbody>\n");
+    for info in compared_metrics(designs) {
+        for (i, r) in rows.iter().filter(|r| r.metric == info.column).enumerate() {
             let class = if i == 0 { " class=\"metric-start\"" } else { "" };
             let label = if i == 0 { escape(&r.label) } else { String::new() };
-            let diff = if i == 0 {
+            let first = r.design == designs[0].label;
+            let diff = if first || !r.diff.is_finite() {
                 "—".to_owned()
             } else {
-                let tone = if r.p_value < 0.05 && r.diff < 0.0 {
+                let significant = r.p_value < 0.05;
+                let good = (info.lower_is_better() && r.diff < 0.0) || (info.higher_is_better() && r.diff > 0.0);
+                let bad = (info.lower_is_better() && r.diff > 0.0) || (info.higher_is_better() && r.diff < 0.0);
+                let tone = if significant && good {
                     "better"
-                } else if r.p_value < 0.05 && r.diff > 0.0 {
+                } else if significant && bad {
                     "worse"
                 } else {
                     ""
                 };
-                let tone = if *metric == "detected" && !tone.is_empty() {
-                    if tone == "better" { "worse" } else { "better" }
-                } else {
-                    tone
-                };
                 format!("<span class=\"{tone}\">{}</span>", fmt(r.diff))
+            };
+            let interval = |lo: f64, hi: f64| {
+                if first || !lo.is_finite() { "—".to_owned() } else { format!("[{}, {}]", fmt(lo), fmt(hi)) }
             };
             let _ = writeln!(
                 h,
-                "<tr{class} data-design=\"{}\" data-metric=\"{}\" data-mean=\"{}\" data-median=\"{}\"><td>{label}</td><td class=\"design\">{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{diff}</td><td>{}</td><td>{}</td></tr>",
+                "<tr{class} data-design=\"{}\" data-metric=\"{}\" data-mean=\"{}\" data-median=\"{}\"><td>{label}</td><td class=\"design\">{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&r.design),
                 escape(&r.metric),
                 r.mean,
@@ -124,13 +127,15 @@ pub fn render_report(
                 fmt(r.median),
                 fmt(r.ci_low),
                 fmt(r.ci_high),
-                if i == 0 { "—".to_owned() } else { format!("[{}, {}]", fmt(r.diff_ci_low), fmt(r.diff_ci_high)) },
-                if i == 0 { "—".to_owned() } else { p(r.p_value) },
+                interval(r.diff_ci_low, r.diff_ci_high),
+                interval(r.welch_ci_low, r.welch_ci_high),
+                if first || !r.correlation.is_finite() { "—".to_owned() } else { format!("{:.2}", r.correlation) },
+                if first || !r.p_value.is_finite() { "—".to_owned() } else { p(r.p_value) },
             );
         }
     }
     h.push_str("</tbody>\n</table>\n");
-    h.push_str("<p class=\"note\">How to read this: the mean is the average over trials and its 95% interval says how precisely the trials pin it down. The difference column averages, trial by trial, this design's value minus the first design's; if its interval excludes zero (p below 0.05), the designs really differ. Green: the design does better than the first; orange: worse.</p>\n");
+    h.push_str("<p class=\"note\">How to read this: the mean is the average over trials and its 95% interval says how precisely the trials pin it down. The difference column averages, trial by trial, this design's value minus the first design's; if its interval excludes zero (p below 0.05), the difference is more than simulation noise. The unpaired interval is what the same trials would give without common random numbers. Green: the design does better than the first; orange: worse. The intervals cover the noise of simulation only, not uncertainty in the scenario's assumed inputs.</p>\n");
 
     h.push_str("<h2>Plots</h2>\n");
     for f in figures {
@@ -144,14 +149,15 @@ pub fn render_report(
     }
     h.push_str("</div>\n");
     for d in designs {
-        let _ = writeln!(h, "<h3>{}</h3>\n<p>{}</p>", escape(&d.label), escape(&d.scenario.description));
+        let scenario = &d.model.scenario;
+        let _ = writeln!(h, "<h3>{}</h3>\n<p>{}</p>", escape(&d.label), escape(&scenario.description));
         h.push_str("<table class=\"estate\"><thead><tr><th>zone</th><th>device type</th><th>devices</th></tr></thead><tbody>\n");
-        for p in &d.scenario.placements {
+        for p in &scenario.placements {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td class=\"design\">{}</td><td>{}</td></tr>",
-                escape(&d.scenario.zones[usize::from(p.zone.0)].name),
-                escape(&d.scenario.device_types[usize::from(p.device_type.0)].name),
+                escape(&scenario.zones[usize::from(p.zone.0)].name),
+                escape(&scenario.device_types[usize::from(p.device_type.0)].name),
                 p.count
             );
         }
@@ -161,7 +167,8 @@ pub fn render_report(
     h.push_str("<h2>What each design changes</h2>\n");
     if let Some(first) = designs.first() {
         for d in designs.iter().skip(1) {
-            let diff = TextDiff::from_lines(first.scenario.source.text.as_ref(), d.scenario.source.text.as_ref());
+            let diff =
+                TextDiff::from_lines(first.model.scenario.source.text.as_ref(), d.model.scenario.source.text.as_ref());
             let unified = diff.unified_diff().context_radius(2).header(&first.label, &d.label).to_string();
             let _ = writeln!(h, "<h3>{} → {}</h3>\n<pre class=\"diff\">", escape(&first.label), escape(&d.label));
             for line in unified.lines() {
@@ -182,6 +189,29 @@ pub fn render_report(
         env!("CARGO_PKG_VERSION")
     );
     h
+}
+
+/// What common random numbers did in this comparison, in plain words.
+pub fn crn_note(rows: &[MetricComparison]) -> String {
+    let mut note = "Every random draw is keyed by what it is for (the trial, the mechanism, the device it is about), so trial by trial the designs meet the same random events wherever they do not differ (common random numbers), and their differences can be read trial by trial.".to_owned();
+    let compromised: Vec<&MetricComparison> =
+        rows.iter().filter(|r| r.metric == "compromised" && r.correlation.is_finite() && r.correlation < 1.0).collect();
+    if !compromised.is_empty() {
+        let parts: Vec<String> = compromised
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: correlation {:.2}, paired interval {:.2} times the width of the unpaired one",
+                    r.design,
+                    r.correlation,
+                    r.paired_to_unpaired()
+                )
+            })
+            .collect();
+        note.push_str(&format!(" Devices compromised, trial by trial against the first design: {}.", parts.join("; ")));
+    }
+    note.push_str(" The intervals cover simulation noise only, not uncertainty in the scenario's assumed inputs.");
+    note
 }
 
 fn strip_xml_header(svg: &str) -> &str {
@@ -205,7 +235,7 @@ fn p(x: f64) -> String {
 /// Draws a design's zones, their devices and the conduits between them as
 /// an SVG diagram (zones on a grid, conduits as labelled arrows).
 pub fn design_diagram(design: &Design) -> String {
-    let s = &design.scenario;
+    let s = &design.model.scenario;
     let n = s.zones.len().max(1);
     let cols = (n as f64).sqrt().ceil() as usize;
     let rows = n.div_ceil(cols);

@@ -3,10 +3,13 @@
 //! optionally with every released patch installed. Isolation stops an
 //! infected device from spreading but costs downtime of its own.
 
+use std::sync::Arc;
+
 use iomtsim_sim::prelude::*;
 use serde::Deserialize;
 
-/// `[defences.incident_response]`: isolation and restoration of detected devices.
+/// `[defences.<id>]` with `kind = "incident_response"`: isolation and
+/// restoration of detected devices.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentResponseParams {
@@ -25,8 +28,27 @@ fn yes() -> bool {
     true
 }
 
-/// Registers `[defences.incident_response]`.
+/// Registers the `incident_response` mechanism.
 pub struct IncidentResponseFactory;
+
+const ISOLATED: EventSpec = EventSpec::new(
+    "isolated",
+    "is cut off the network by the response team",
+    "are cut off the network by the response team",
+);
+const REBUILT: EventSpec =
+    EventSpec::new("rebuilt", "is rebuilt clean and back in service", "are rebuilt clean and back in service");
+const PATCHED: EventSpec = EventSpec::new(
+    "patched-while-rebuilt",
+    "receives its patches while rebuilt",
+    "receive their patches while rebuilt",
+);
+const ISOLATIONS: MetricSpec =
+    MetricSpec::count("isolations", "isolations", "devices the team cut off the network (each isolation counts)")
+        .unit("devices");
+const RESTORATIONS: MetricSpec =
+    MetricSpec::count("restorations", "rebuilds", "devices the team rebuilt clean (each rebuild counts)")
+        .unit("devices");
 
 impl PluginSpec for IncidentResponseFactory {
     type Params = IncidentResponseParams;
@@ -39,88 +61,100 @@ impl PluginSpec for IncidentResponseFactory {
         _: &Section<'_>,
         _: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        Ok(Box::new(IncidentResponse { params, handlers: None }))
+        Ok(Box::new(IncidentResponse { params: Arc::new(params) }))
     }
 }
 
 struct IncidentResponse {
-    params: IncidentResponseParams,
-    handlers: Option<Handlers>,
+    params: Arc<IncidentResponseParams>,
 }
 
 #[derive(Clone, Copy)]
-struct Handlers {
+struct Ids {
     isolate: HandlerId,
     restore: HandlerId,
+    isolated: EventKindId,
+    rebuilt: EventKindId,
+    patched: EventKindId,
+    isolations: MetricId,
+    restorations: MetricId,
 }
 
-struct Response {
-    isolate_after: Distribution,
-    restore_time: Distribution,
-    patch_on_restore: bool,
-    h: Handlers,
+/// One instance's parameters and ids, for its handlers.
+struct Team {
+    params: Arc<IncidentResponseParams>,
+    ids: Ids,
 }
 
 impl Plugin for IncidentResponse {
-    fn build(&mut self, b: &mut SimBuilder) {
-        let detected = b.add_handler("incident_response.detected", plan_isolation);
-        b.subscribe(Signal::Detected, detected);
-        self.handlers = Some(Handlers {
-            isolate: b.add_handler("incident_response.isolate", isolate_device),
-            restore: b.add_handler("incident_response.restore", restore_device),
+    fn build(&self, b: &mut SimBuilder) {
+        let detected = b.handler("incident_response.detected", plan_isolation);
+        b.on_transition(Transition::Detected, detected);
+        let ids = Ids {
+            isolate: b.handler("incident_response.isolate", isolate_device),
+            restore: b.handler("incident_response.restore", restore_device),
+            isolated: b.event(ISOLATED),
+            rebuilt: b.event(REBUILT),
+            patched: b.event(PATCHED),
+            isolations: b.metric(ISOLATIONS),
+            restorations: b.metric(RESTORATIONS),
+        };
+        b.story("isolated {isolations} {isolations|device|devices} and rebuilt {restorations} by the end of the trial");
+        b.init_resource::<Instances<Team>>();
+        let (params, me) = (self.params.clone(), b.instance());
+        b.on_trial_start(move |mut teams: ResMut<Instances<Team>>| {
+            teams.insert(me, Team { params: params.clone(), ids });
         });
     }
-
-    fn start_trial(&self, sim: &mut Sim) {
-        sim.insert_state(Response {
-            isolate_after: self.params.isolate_after.clone(),
-            restore_time: self.params.restore_time.clone(),
-            patch_on_restore: self.params.patch_on_restore,
-            h: self.handlers.expect("built before trials start"),
-        });
-    }
 }
 
-fn current_epoch(sim: &Sim, d: DeviceIndex) -> u64 {
-    u64::from(sim.device_state(d).epoch)
+/// The draws of one device's response are keyed by the device and the
+/// epoch of the compromise being answered.
+fn key(sim: &Sim, e: &Event, epoch: u64) -> Key {
+    sim.key(e.instance).with(sim.identity(e.target)).with(epoch)
 }
 
-fn plan_isolation(sim: &mut Sim, e: Event) {
-    sim.with_state::<Response, _>(|sim, r| {
-        let delay = r.isolate_after.sample(sim.rng());
-        let epoch = current_epoch(sim, e.target);
-        sim.schedule_in(delay, r.h.isolate, e.target, epoch);
-    });
+fn plan_isolation(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
+    let team = teams.get(e.instance);
+    let epoch = u64::from(sim.state(e.target).epoch);
+    let delay = team.params.isolate_after.sample(&mut key(&sim, &e, epoch).named("isolate").stream());
+    sim.schedule_in(delay, team.ids.isolate, e.target, epoch);
 }
 
-fn isolate_device(sim: &mut Sim, e: Event) {
-    if current_epoch(sim, e.target) != e.tag {
+fn isolate_device(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
+    let team = teams.get(e.instance);
+    if u64::from(sim.state(e.target).epoch) != e.tag {
         return; // rebuilt since
     }
-    sim.isolate(e.target);
-    sim.with_state::<Response, _>(|sim, r| {
-        let delay = r.restore_time.sample(sim.rng());
-        sim.schedule_in(delay, r.h.restore, e.target, e.tag);
-    });
+    if sim.isolate(e.target, team.ids.isolated) {
+        sim.add(team.ids.isolations, 1);
+    }
+    let delay = team.params.restore_time.sample(&mut key(&sim, &e, e.tag).named("restore").stream());
+    sim.schedule_in(delay, team.ids.restore, e.target, e.tag);
 }
 
-fn restore_device(sim: &mut Sim, e: Event) {
-    if current_epoch(sim, e.target) != e.tag {
+fn restore_device(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
+    let team = teams.get(e.instance);
+    let state = sim.state(e.target);
+    if u64::from(state.epoch) != e.tag {
         return;
     }
-    let patch = sim.state::<Response>().is_some_and(|r| r.patch_on_restore);
-    let state = sim.device_state(e.target);
-    if patch && !state.unsupported {
-        let scenario = sim.scenario().clone();
+    if team.params.patch_on_restore && !state.unsupported {
         let now = sim.now();
-        for (i, v) in scenario.vulnerabilities.iter().enumerate() {
-            let released = v.patch_released().to_time().is_none_or(|t| t <= now);
-            if released {
-                sim.patch(e.target, VulnId(i as u8));
-            }
+        let released: Vec<VulnId> = sim
+            .scenario()
+            .vulnerabilities
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.patch_released().to_time().is_none_or(|t| t <= now))
+            .map(|(i, _)| VulnId(i as u8))
+            .collect();
+        for v in released {
+            sim.patch(e.target, v, team.ids.patched);
         }
     }
-    sim.restore(e.target);
+    sim.restore(e.target, team.ids.rebuilt);
+    sim.add(team.ids.restorations, 1);
 }
 
 #[cfg(test)]
@@ -139,33 +173,43 @@ mod tests {
         let fast = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"100d\"", true)), 60, false);
         let slow = run(&lan(300, "-60d", "", "", &response("\"6h\"", "\"100d\"", true)), 60, false);
         assert_clearly_below(compromised(&fast), compromised(&slow), "compromised with immediate isolation");
-        assert!(fast.iter().all(|r| r.outcome.isolated == r.outcome.compromised), "every detected device is isolated");
+        assert!(
+            fast.iter().all(|r| r.outcome.core().isolated == r.outcome.core().compromised),
+            "every detected device is isolated"
+        );
     }
 
     #[test]
     fn restored_devices_fall_again_unless_patched() {
-        let unpatched = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", false)), 20, true);
-        let patched = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", true)), 20, true);
-        let reinfections = |rs: &[iomtsim_sim::TrialResult]| -> usize {
-            rs.iter()
-                .map(|r| {
-                    let hits = r.events.iter().filter(|e| e.kind == iomtsim_sim::Signal::Compromised).count();
-                    hits - r.outcome.compromised as usize
-                })
-                .sum()
+        let reinfections = |text: &str| -> u64 {
+            let e = engine(text);
+            let infections = e.model().metric("worm.infections").unwrap();
+            run(text, 20, false).iter().map(|r| r.outcome.get(infections).count() - r.outcome.core().compromised).sum()
         };
-        assert!(reinfections(&unpatched) > 0, "rebuilt but unpatched hosts are taken again");
-        assert_eq!(reinfections(&patched), 0, "rebuilt and patched hosts are immune");
+        assert!(
+            reinfections(&lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", false))) > 0,
+            "rebuilt but unpatched hosts are taken again"
+        );
+        assert_eq!(
+            reinfections(&lan(300, "-60d", "", "", &response("\"0s\"", "\"2h\"", true))),
+            0,
+            "rebuilt and patched hosts are immune"
+        );
     }
 
     #[test]
     fn isolation_costs_downtime_until_restored() {
-        let r = run(&lan(50, "-60d", "", "", &response("\"0s\"", "\"1d\"", true)), 10, false);
-        for t in &r {
-            let o = &t.outcome;
+        let text = lan(50, "-60d", "", "", &response("\"0s\"", "\"1d\"", true));
+        let e = engine(&text);
+        let (isolations, restorations) = (
+            e.model().metric("incident_response.isolations").unwrap(),
+            e.model().metric("incident_response.restorations").unwrap(),
+        );
+        for t in run(&text, 10, false) {
+            let (i, r) = (t.outcome.get(isolations).count(), t.outcome.get(restorations).count());
             // Each isolated device is out of service for exactly one day.
-            assert_eq!(o.isolated, o.restored, "{o:?}");
-            assert!((o.downtime_device_hours - 24.0 * f64::from(o.restored)).abs() < 1e-6, "{o:?}");
+            assert_eq!(i, r);
+            assert!((t.outcome.core().downtime_device_hours - 24.0 * r as f64).abs() < 1e-6, "{t:?}");
         }
     }
 }

@@ -3,16 +3,18 @@
 //! detect. What happens next is incident response's business.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use iomtsim_sim::prelude::*;
 use serde::Deserialize;
 
-/// `[defences.monitoring]`: detection of compromised devices.
+/// `[defences.<id>]` with `kind = "monitoring"`: detection of compromised devices.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringParams {
-    /// Probability that a compromise is ever seen, in zones not listed in `zones`.
-    #[serde(default)]
+    /// Probability that a compromise is ever seen, in zones not listed in
+    /// `zones`. Default 1: every compromise in every zone is seen.
+    #[serde(default = "Probability::one")]
     pub coverage: Probability,
     /// Coverage per zone id, overriding `coverage` (monitoring is rarely even).
     #[serde(default)]
@@ -22,8 +24,17 @@ pub struct MonitoringParams {
     pub time_to_detect: Distribution,
 }
 
-/// Registers `[defences.monitoring]`.
+/// Registers the `monitoring` mechanism.
 pub struct MonitoringFactory;
+
+const ALERT: EventSpec =
+    EventSpec::new("alert", "is found compromised by monitoring", "are found compromised by monitoring");
+const DETECTIONS: MetricSpec = MetricSpec::count(
+    "detections",
+    "compromises monitoring detected",
+    "compromised devices this monitoring detected first",
+)
+.unit("devices");
 
 impl PluginSpec for MonitoringFactory {
     type Params = MonitoringParams;
@@ -47,56 +58,63 @@ impl PluginSpec for MonitoringFactory {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Monitoring { coverage, time_to_detect: params.time_to_detect, handlers: None }))
+        Ok(Box::new(Monitoring { plan: Arc::new(Plan { coverage, time_to_detect: params.time_to_detect }) }))
     }
+}
+
+struct Plan {
+    coverage: Vec<f64>,
+    time_to_detect: Distribution,
 }
 
 struct Monitoring {
-    coverage: Vec<f64>,
-    time_to_detect: Distribution,
-    handlers: Option<(HandlerId, HandlerId)>,
+    plan: Arc<Plan>,
 }
 
-/// What the handlers need each trial.
+/// One instance's parameters and ids, for its handlers.
 struct Watch {
-    coverage: Vec<f64>,
-    time_to_detect: Distribution,
+    plan: Arc<Plan>,
     detect: HandlerId,
+    alert: EventKindId,
+    detections: MetricId,
 }
 
 impl Plugin for Monitoring {
-    fn build(&mut self, b: &mut SimBuilder) {
-        let seen = b.add_handler("monitoring.compromise_seen", compromise_seen);
-        let detect = b.add_handler("monitoring.detect", detect_compromise);
-        b.subscribe(Signal::Compromised, seen);
-        self.handlers = Some((seen, detect));
-    }
-
-    fn start_trial(&self, sim: &mut Sim) {
-        let (_, detect) = self.handlers.expect("built before trials start");
-        sim.insert_state(Watch {
-            coverage: self.coverage.clone(),
-            time_to_detect: self.time_to_detect.clone(),
-            detect,
+    fn build(&self, b: &mut SimBuilder) {
+        let seen = b.handler("monitoring.compromise_seen", compromise_seen);
+        b.on_transition(Transition::Compromised, seen);
+        let detect = b.handler("monitoring.detect", detect_compromise);
+        let alert = b.event(ALERT);
+        let detections = b.metric(DETECTIONS);
+        b.story("detected {detections} {detections|compromise|compromises}");
+        b.init_resource::<Instances<Watch>>();
+        let (plan, me) = (self.plan.clone(), b.instance());
+        b.on_trial_start(move |mut watches: ResMut<Instances<Watch>>| {
+            watches.insert(me, Watch { plan: plan.clone(), detect, alert, detections });
         });
     }
 }
 
-fn compromise_seen(sim: &mut Sim, e: Event) {
-    sim.with_state::<Watch, _>(|sim, w| {
-        let zone = usize::from(sim.device(e.target).zone.0);
-        if sim.rng().random_bool(w.coverage[zone]) {
-            let delay = w.time_to_detect.sample(sim.rng());
-            let epoch = u64::from(sim.device_state(e.target).epoch);
-            sim.schedule_in(delay, w.detect, e.target, epoch);
-        }
-    });
+/// A device was compromised: if its zone is watched, this compromise will
+/// be seen after the time to detect. Both draws are keyed by the device and
+/// its epoch, so they do not depend on what else happened.
+fn compromise_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>>) {
+    let w = watches.get(e.instance);
+    let d = e.target;
+    let zone = usize::from(sim.device(d).zone.0);
+    let epoch = u64::from(sim.state(d).epoch);
+    let key = sim.key(e.instance).with(sim.identity(d)).with(epoch);
+    if key.named("seen").bernoulli(w.plan.coverage[zone]) {
+        let delay = w.plan.time_to_detect.sample(&mut key.named("delay").stream());
+        sim.schedule_in(delay, w.detect, d, epoch);
+    }
 }
 
-fn detect_compromise(sim: &mut Sim, e: Event) {
-    let s = sim.device_state(e.target);
-    if s.compromised && u64::from(s.epoch) == e.tag {
-        sim.detect(e.target, None);
+fn detect_compromise(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>>) {
+    let w = watches.get(e.instance);
+    let s = sim.state(e.target);
+    if s.compromised && u64::from(s.epoch) == e.tag && sim.detect(e.target, w.alert) {
+        sim.add(w.detections, 1);
     }
 }
 
@@ -132,9 +150,15 @@ mod tests {
             60,
             false,
         );
-        assert!(watched.iter().all(|r| r.outcome.detected));
-        assert!(blind.iter().all(|r| !r.outcome.detected));
+        assert!(watched.iter().all(|r| r.outcome.core().detected));
+        assert!(blind.iter().all(|r| !r.outcome.core().detected));
         assert_clearly_below(compromised(&watched), compromised(&blind), "compromised under monitoring");
+    }
+
+    #[test]
+    fn coverage_defaults_to_every_zone() {
+        let text = lan(100, "-60d", "", "", "[defences.monitoring]\ntime_to_detect = \"1h\"");
+        assert!(run(&text, 10, false).iter().all(|r| r.outcome.core().detected));
     }
 
     #[test]
@@ -146,26 +170,26 @@ mod tests {
             "",
             "[defences.monitoring]\ncoverage = 1.0\nzones = { lan = 0.0 }\ntime_to_detect = \"1h\"",
         );
-        assert!(run(&text, 10, false).iter().all(|r| !r.outcome.detected));
+        assert!(run(&text, 10, false).iter().all(|r| !r.outcome.core().detected));
     }
 
     #[test]
     fn time_to_detect_is_measured_from_the_first_compromise() {
         let text =
             lan(100, "-60d", "", "start = \"5h\"", "[defences.monitoring]\ncoverage = 1.0\ntime_to_detect = \"2h\"");
+        let e = engine(&text);
+        let detections = e.model().metric("monitoring.detections").unwrap();
         for r in run(&text, 10, false) {
-            assert_eq!(r.outcome.first_compromise_h, Some(5.0));
-            assert_eq!(r.outcome.time_to_detect_h, Some(2.0));
+            assert_eq!(r.outcome.core().first_compromise_h, Some(5.0));
+            assert_eq!(r.outcome.core().time_to_detect_h, Some(2.0));
+            assert_eq!(r.outcome.get(detections).count(), r.outcome.core().compromised, "each compromise is seen");
         }
     }
 
     #[test]
     fn unknown_zones_are_reported() {
         let text = lan(10, "-60d", "", "", "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"");
-        let err =
-            iomtsim_sim::Scenario::load(iomtsim_sim::ScenarioSource::from_text("t.toml", text), &crate::registry())
-                .err()
-                .expect("unknown zone rejected");
-        assert!(err.to_string().contains("unknown zone `icu`"), "{err}");
+        let err = load_error(&text);
+        assert!(err.contains("unknown zone `icu`"), "{err}");
     }
 }

@@ -4,24 +4,38 @@
 //! never receive one. A patched device can no longer be exploited through
 //! that vulnerability, though a compromise that came first stays.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use iomtsim_sim::prelude::*;
+use iomtsim_sim::random::name_hash;
 use serde::Deserialize;
 
-/// `[defences.patching]`: the hospital's patch programme.
+/// `[defences.<id>]` with `kind = "patching"`: the hospital's patch programme.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchingParams {
-    /// Time from a patch's release to its installation on a device; device
-    /// types may override it with their own `patch_lag`.
+    /// Time from a patch's release to its installation on a device.
     pub lag: Distribution,
+    /// The lag for particular device types, by id, overriding `lag` (types
+    /// whose patches need the vendor's service engineer take longer).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Distribution>")]
+    pub lag_by_device_type: BTreeMap<Spanned<String>, Distribution>,
     /// Share of supported devices the programme reaches at all; the rest
     /// are never patched.
     #[serde(default = "Probability::one")]
     pub coverage: Probability,
 }
 
-/// Registers `[defences.patching]`.
+/// Registers the `patching` mechanism.
 pub struct PatchingFactory;
+
+const INSTALLED: EventSpec =
+    EventSpec::new("patch-installed", "receives its security patch", "receive their security patches");
+const PATCHES: MetricSpec =
+    MetricSpec::count("patches_installed", "patches installed", "patches this programme installed during the trial")
+        .unit("patches");
 
 impl PluginSpec for PatchingFactory {
     type Params = PatchingParams;
@@ -30,68 +44,111 @@ impl PluginSpec for PatchingFactory {
     const SUMMARY: &'static str =
         "patch programme: vendor release, then a per-device installation lag; unsupported devices never patched";
 
-    fn configure(params: PatchingParams, _: &Section<'_>, _: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        Ok(Box::new(Patching { params, install: None }))
+    fn configure(
+        params: PatchingParams,
+        _: &Section<'_>,
+        scenario: &Scenario,
+    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+        let mut lags = vec![params.lag.clone(); scenario.device_types.len()];
+        let mut problems = Vec::new();
+        for (t, lag) in &params.lag_by_device_type {
+            match scenario.device_type_ref(t) {
+                Ok(t) => lags[usize::from(t.0)] = lag.clone(),
+                Err(d) => problems.push(d),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let vuln_keys = scenario.vulnerabilities.iter().map(|v| name_hash(&v.id)).collect();
+        Ok(Box::new(Patching { plan: Arc::new(Plan { lags, coverage: params.coverage.get(), vuln_keys }) }))
     }
+}
+
+struct Plan {
+    /// The lag per device type.
+    lags: Vec<Distribution>,
+    coverage: f64,
+    vuln_keys: Vec<u64>,
 }
 
 struct Patching {
-    params: PatchingParams,
-    install: Option<HandlerId>,
+    plan: Arc<Plan>,
+}
+
+#[derive(Clone, Copy)]
+struct Ids {
+    install: HandlerId,
+    installed: EventKindId,
+    patches: MetricId,
 }
 
 impl Plugin for Patching {
-    fn build(&mut self, b: &mut SimBuilder) {
-        self.install = Some(b.add_handler("patching.install", install_patch));
+    fn build(&self, b: &mut SimBuilder) {
+        let ids = Ids {
+            install: b.handler("patching.install", install_patch),
+            installed: b.event(INSTALLED),
+            patches: b.metric(PATCHES),
+        };
+        b.story("installed {patches_installed} {patches_installed|patch|patches} during the trial");
+        b.init_resource::<Instances<Ids>>();
+        let (plan, me) = (self.plan.clone(), b.instance());
+        b.on_trial_start(move |mut sim: Sim, mut all: ResMut<Instances<Ids>>| {
+            all.insert(me, ids);
+            schedule_patches(&mut sim, me, &plan, ids.install);
+        });
     }
+}
 
-    fn start_trial(&self, sim: &mut Sim) {
-        let install = self.install.expect("built before trials start");
-        let scenario = sim.scenario().clone();
-        for d in 0..sim.device_count() {
-            let state = sim.device_state(d);
-            if state.unsupported || state.vulnerable == 0 {
+/// Draws, for every supported device the programme reaches, when each
+/// patch it needs is installed: before the trial (done at once) or during
+/// it (an event). Draws are keyed by device and vulnerability.
+fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: HandlerId) {
+    let root = sim.key(me);
+    let scenario_vulns: Vec<_> =
+        sim.scenario().vulnerabilities.iter().map(iomtsim_sim::Vulnerability::patch_released).collect();
+    for d in 0..sim.device_count() {
+        let state = sim.state(d);
+        if state.unsupported || state.vulnerable == 0 {
+            continue;
+        }
+        let key = root.with(sim.identity(d));
+        if !key.named("coverage").bernoulli(plan.coverage) {
+            continue;
+        }
+        let lag = &plan.lags[usize::from(sim.device(d).device_type.0)];
+        for (i, released) in scenario_vulns.iter().enumerate() {
+            let v = VulnId(i as u8);
+            if !state.carries(v) {
                 continue;
             }
-            if !sim.rng().random_bool(self.params.coverage.get()) {
-                continue;
-            }
-            let t = sim.device(d).device_type;
-            let lag = scenario.patch_lag(t, &self.params.lag);
-            for &(v, _) in &scenario.device_types[usize::from(t.0)].vulnerabilities {
-                if !state.carries(v) {
-                    continue;
-                }
-                let released = scenario.vulnerabilities[usize::from(v.0)].patch_released();
-                let installed = released.plus(lag.sample(sim.rng()));
-                match installed.to_time() {
-                    None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
-                    Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("trial has not started"),
-                }
+            let installed = released.plus(lag.sample(&mut key.named("lag").with(plan.vuln_keys[i]).stream()));
+            match installed.to_time() {
+                None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
+                Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("the trial has not started"),
             }
         }
     }
 }
 
-fn install_patch(sim: &mut Sim, e: Event) {
-    sim.patch(e.target, VulnId(e.tag as u8));
+fn install_patch(In(e): In<Event>, mut sim: Sim, all: Res<Instances<Ids>>) {
+    let ids = *all.get(e.instance);
+    if sim.patch(e.target, VulnId(e.tag as u8), ids.installed) {
+        sim.add(ids.patches, 1);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
 
-    fn mean(results: &[iomtsim_sim::TrialResult], f: impl Fn(&iomtsim_sim::TrialOutcome) -> f64) -> f64 {
-        results.iter().map(|r| f(&r.outcome)).sum::<f64>() / results.len() as f64
-    }
-
     #[test]
     fn patches_installed_before_the_outbreak_stop_it() {
         let none = run(&lan(300, "-60d", "", "", ""), 40, false);
         let patched = run(&lan(300, "-60d", "", "", "[defences.patching]\nlag = \"10d\""), 40, false);
-        assert!(mean(&none, |o| f64::from(o.compromised)) > 250.0);
+        assert!(compromised(&none).0 > 250.0);
         // Only patient zero, which the worm reached by other means.
-        assert!(patched.iter().all(|r| r.outcome.compromised == 1));
+        assert!(patched.iter().all(|r| r.outcome.core().compromised == 1));
     }
 
     #[test]
@@ -108,8 +165,8 @@ mod tests {
     fn unsupported_devices_are_never_patched() {
         let results =
             run(&lan(300, "-60d", "unsupported_os = 1.0", "", "[defences.patching]\nlag = \"10d\""), 20, false);
-        assert!(results.iter().all(|r| r.outcome.patched == 0));
-        assert!(mean(&results, |o| f64::from(o.compromised)) > 250.0);
+        assert!(results.iter().all(|r| r.outcome.core().patches_installed == 0));
+        assert!(compromised(&results).0 > 250.0);
     }
 
     #[test]
@@ -120,20 +177,32 @@ mod tests {
             .replace("disclosed = \"0s\"", "disclosed = \"0s\", vendor_patch_after = \"1d\"");
         let results = run(&text, 10, true);
         for r in &results {
-            assert_eq!(r.outcome.patched, 200);
+            assert_eq!(r.outcome.core().patches_installed, 200);
             assert!(
                 r.events
                     .iter()
-                    .filter(|e| e.kind == iomtsim_sim::Signal::Patched)
+                    .filter(|e| e.transition == Some(iomtsim_sim::Transition::Patched))
                     .all(|e| e.time.as_hours_f64() == 48.0)
             );
-            assert_eq!(r.outcome.compromised, 1, "the outbreak starts after every patch");
+            assert_eq!(r.outcome.core().compromised, 1, "the outbreak starts after every patch");
         }
     }
 
     #[test]
     fn a_device_types_own_lag_overrides_the_default() {
-        let slow = run(&lan(300, "-60d", "patch_lag = \"1000d\"", "", "[defences.patching]\nlag = \"10d\""), 20, false);
-        assert!(slow.iter().all(|r| r.outcome.compromised > 200), "the type's 1000-day lag applies");
+        let slow = run(
+            &lan(300, "-60d", "", "", "[defences.patching]\nlag = \"10d\"\nlag_by_device_type = { host = \"1000d\" }"),
+            20,
+            false,
+        );
+        assert!(slow.iter().all(|r| r.outcome.core().compromised > 200), "the type's 1000-day lag applies");
+        let err = load_error(&lan(
+            10,
+            "-60d",
+            "",
+            "",
+            "[defences.patching]\nlag = \"1d\"\nlag_by_device_type = { pump = \"1d\" }",
+        ));
+        assert!(err.contains("unknown device type `pump`"), "{err}");
     }
 }

@@ -1,14 +1,22 @@
 //! Helpers shared by the plugins' tests: build a scenario from text, run
 //! trials, summarise.
 
-use iomtsim_sim::{Engine, RunOptions, Scenario, ScenarioSource, TrialResult};
+use iomtsim_sim::{Engine, RunOptions, ScenarioSource, TrialResult, load_model};
 
-/// Loads `text` with every plugin of this crate, panicking with the
+/// Loads `text` with every mechanism of this crate, panicking with the
 /// rendered diagnostics if it is invalid.
 pub fn engine(text: &str) -> Engine {
-    match Scenario::load(ScenarioSource::from_text("test.toml", text), &crate::registry()) {
-        Ok(loaded) => Engine::new(loaded),
+    match load_model(ScenarioSource::from_text("test.toml", text), &crate::registry()) {
+        Ok(model) => Engine::new(model),
         Err(e) => panic!("{e}"),
+    }
+}
+
+/// The rendered error of an invalid scenario.
+pub fn load_error(text: &str) -> String {
+    match load_model(ScenarioSource::from_text("test.toml", text), &crate::registry()) {
+        Ok(_) => panic!("accepted an invalid scenario:\n{text}"),
+        Err(e) => e.to_string(),
     }
 }
 
@@ -28,7 +36,7 @@ pub fn mean_ci(xs: &[f64]) -> (f64, f64) {
 
 /// Mean compromised devices over `results`, with its 95% half-width.
 pub fn compromised(results: &[TrialResult]) -> (f64, f64) {
-    mean_ci(&results.iter().map(|r| f64::from(r.outcome.compromised)).collect::<Vec<_>>())
+    mean_ci(&results.iter().map(|r| r.outcome.core().compromised as f64).collect::<Vec<_>>())
 }
 
 /// Asserts that the intervals `a` and `b` do not overlap and `a` is lower.
@@ -80,6 +88,7 @@ pub fn lan(n: u32, disclosed: &str, device_extra: &str, worm_extra: &str, defenc
         entry_zone = "lan"
         entry_devices = 1
         {worm_extra}
+
         {defences}
         "#
     )

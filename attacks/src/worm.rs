@@ -1,6 +1,6 @@
-//! A self-propagating worm with an optional ransomware payload, as
-//! WannaCry was: exploitation of remote services (ATT&CK T1210) spreading
-//! host to host, then data encrypted for impact (T1486).
+//! A self-propagating worm, as WannaCry was: exploitation of remote
+//! services (ATT&CK T1210) spreading host to host. What it carries (a
+//! ransomware payload) is a mechanism of its own that follows it.
 //!
 //! Each infected host scans as a Poisson process at `scans_per_hour`; each
 //! scan goes to a host drawn uniformly from the `k` hosts it can reach on
@@ -8,22 +8,28 @@
 //! if that host is vulnerable, unpatched, uninfected and not isolated. By
 //! Poisson thinning this is independent per-pair transmission at rate
 //! `scans_per_hour × exploit_success / k`, and since every host of a zone
-//! reaches the same hosts, all infections into a zone form one Poisson
-//! stream whose rate is the zone's susceptible count times the scan
-//! pressure on it. The worm therefore keeps one pending "next infection"
-//! event for the whole estate, redrawn (exactly, by memorylessness)
-//! whenever a rate changes: no per-host or per-edge work.
+//! reaches the same hosts, every susceptible host of a zone is under the
+//! same infection pressure: the zone's pressure.
+//!
+//! The spread is drawn with Sellke's construction (Sellke 1983): each host
+//! draws, from a key of its own identity, a resistance `Q ~ Exp(1)` once,
+//! and falls when the pressure it has accumulated while susceptible reaches
+//! `Q`. This is exactly the Markovian process above, and it makes common
+//! random numbers hold: in two designs, hosts under the same pressure fall
+//! in the same order, so the designs meet the same random events wherever
+//! their difference does not reach. Each zone keeps its susceptible hosts
+//! ordered by the pressure at which they fall; the next infection is the
+//! zone whose accumulated pressure reaches its lowest threshold first.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use iomtsim_sim::prelude::*;
-use iomtsim_sim::{DeviceTypeId, ServiceId, Zone};
+use iomtsim_sim::{DeviceTypeId, ServiceId};
 use serde::Deserialize;
 
-const T_EXPLOIT_REMOTE_SERVICES: &str = "T1210";
-const T_DATA_ENCRYPTED: &str = "T1486";
-
-/// `[attacks.worm]`: a scanning worm, optionally carrying ransomware.
+/// `[attacks.<id>]` with `kind = "worm"`: a scanning worm.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WormParams {
@@ -39,12 +45,17 @@ pub struct WormParams {
     /// When the outbreak begins, from the trial start.
     #[serde(default)]
     pub start: SimDuration,
-    /// Zone where it begins: patient zero's zone, or the external zone its
-    /// outside sources scan from.
-    #[schemars(with = "String")]
-    pub entry_zone: Spanned<String>,
-    /// Devices of the entry zone infected when it begins, drawn at random
-    /// whatever their type (the worm arrived by laptop, USB or email).
+    /// Zone where it begins: where its entry devices sit, and where its
+    /// outside sources scan from. Absent: entry devices may sit in any zone
+    /// (so that designs that place the same device differently let the worm
+    /// in through the same device).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub entry_zone: Option<Spanned<String>>,
+    /// Devices infected when it begins, whatever their vulnerabilities (the
+    /// worm arrived by laptop, USB or e-mail): the eligible devices with the
+    /// smallest draws of a key of their identity, so that the same device
+    /// is chosen in every design where it is eligible.
     #[serde(default = "no_devices")]
     #[schemars(with = "u32")]
     pub entry_devices: Spanned<u32>,
@@ -58,32 +69,37 @@ pub struct WormParams {
     #[serde(default)]
     pub external_sources: u32,
     /// Scanning stops this long after the start (WannaCry's kill switch was
-    /// registered about four hours into the outbreak). Absent: never.
+    /// registered the same evening). Absent: never.
     #[serde(default)]
     pub kill_switch_after: Option<SimDuration>,
-    /// Ransomware payload: time from infection to encryption, after which the
-    /// device is out of service until restored. Absent: no payload.
-    #[serde(default)]
-    pub payload_delay: Option<Distribution>,
-    /// Time for staff to report an encrypted device's ransom screen, which
-    /// detects its compromise. Absent: nobody reports it.
-    #[serde(default)]
-    pub ransom_noticed_after: Option<Distribution>,
 }
 
 fn no_devices() -> Spanned<u32> {
     Spanned::new(0..0, 0)
 }
 
-/// Registers `[attacks.worm]`.
+/// Registers the `worm` mechanism.
 pub struct WormFactory;
+
+const ENTERED: EventSpec = EventSpec::new(
+    "entered",
+    "lets the worm in (initial access, not modelled)",
+    "let the worm in (initial access, not modelled)",
+);
+const EXPLOITED: EventSpec = EventSpec::new("exploited", "is compromised", "are compromised").technique("T1210");
+const INFECTIONS: MetricSpec = MetricSpec::count(
+    "infections",
+    "devices infected by the worm",
+    "devices the worm took, at entry or by exploitation (a device taken again counts again)",
+)
+.unit("devices")
+.lower_is_better();
 
 impl PluginSpec for WormFactory {
     type Params = WormParams;
     const KIND: &'static str = "worm";
     const ROLE: Role = Role::Attack;
-    const SUMMARY: &'static str =
-        "self-propagating worm exploiting a remote service, with an optional ransomware payload (T1210, T1486)";
+    const SUMMARY: &'static str = "self-propagating worm exploiting a remote service (T1210)";
 
     fn configure(
         p: WormParams,
@@ -92,7 +108,10 @@ impl PluginSpec for WormFactory {
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         let vuln = scenario.vulnerability_ref(&p.exploit).map_err(|d| problems.push(d)).ok();
-        let entry = scenario.zone_ref(&p.entry_zone).map_err(|d| problems.push(d)).ok();
+        let entry = match &p.entry_zone {
+            Some(z) => scenario.zone_ref(z).map(Some).map_err(|d| problems.push(d)).unwrap_or(None),
+            None => None,
+        };
         let rate = *p.scans_per_hour.get_ref();
         if !(rate.is_finite() && rate > 0.0 && rate <= 1e7) {
             problems.push(Diagnostic::at(
@@ -105,27 +124,25 @@ impl PluginSpec for WormFactory {
             None => None,
         };
         let entry_devices = *p.entry_devices.get_ref();
-        if let Some(z) = entry {
-            let candidates = scenario
-                .devices
-                .iter()
-                .filter(|d| d.zone == z && entry_type.is_none_or(|t| d.device_type == t))
-                .count() as u32;
-            if entry_devices > candidates {
-                let of_type = entry_type
-                    .map(|t| format!(" of type `{}`", scenario.device_types[usize::from(t.0)].id))
-                    .unwrap_or_default();
-                problems.push(
-                    Diagnostic::at(
-                        p.entry_devices.span(),
-                        format!(
-                            "entry_devices is {entry_devices} but zone `{}` holds {candidates} devices{of_type}",
-                            p.entry_zone.get_ref()
-                        ),
-                    )
-                    .with_help("infect at most as many devices as the zone holds"),
-                );
-            }
+        let zone_ok = p.entry_zone.is_none() || entry.is_some();
+        let candidates: Vec<DeviceIndex> = (0..scenario.device_count())
+            .filter(|&d| {
+                let slot = scenario.devices[d as usize];
+                entry.is_none_or(|z| slot.zone == z) && entry_type.is_none_or(|t| slot.device_type == t)
+            })
+            .collect();
+        if zone_ok && entry_devices as usize > candidates.len() {
+            let of_type = entry_type
+                .map(|t| format!(" of type `{}`", scenario.device_types[usize::from(t.0)].id))
+                .unwrap_or_default();
+            let place = p.entry_zone.as_ref().map_or("the estate".to_owned(), |z| format!("zone `{}`", z.get_ref()));
+            problems.push(
+                Diagnostic::at(
+                    p.entry_devices.span(),
+                    format!("entry_devices is {entry_devices} but {place} holds {} devices{of_type}", candidates.len()),
+                )
+                .with_help("infect at most as many devices as there are to choose from"),
+            );
         }
         if entry_devices == 0 && p.external_sources == 0 {
             problems.push(
@@ -133,29 +150,32 @@ impl PluginSpec for WormFactory {
                     .with_help("set entry_devices (infected devices in the entry zone) or external_sources"),
             );
         }
-        let (Some(vuln), Some(entry)) = (vuln, entry) else {
-            return Err(problems);
-        };
+        if p.external_sources > 0 && p.entry_zone.is_none() {
+            problems.push(
+                Diagnostic::at(section.span(), "external_sources scan from the entry zone, but no entry_zone is set")
+                    .with_help("name the zone they scan from, e.g. entry_zone = \"internet\""),
+            );
+        }
+        let Some(vuln) = vuln else { return Err(problems) };
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Worm { plan: Arc::new(WormPlan::new(scenario, &p, vuln, entry, entry_type)), handlers: None }))
+        Ok(Box::new(Worm { plan: Arc::new(WormPlan::new(scenario, &p, vuln, entry, candidates)) }))
     }
 }
 
-/// What every trial shares: the reach structure for the exploit's service.
+/// What every trial shares: the parameters and the reach structure for the
+/// exploit's service.
 struct WormPlan {
     vuln: VulnId,
     success: f64,
     scans_per_sec: f64,
     start: SimDuration,
-    entry_zone: ZoneId,
+    entry_zone: Option<ZoneId>,
     entry_devices: u32,
-    entry_type: Option<DeviceTypeId>,
+    candidates: Vec<DeviceIndex>,
     external_sources: u32,
     kill_switch_after: Option<SimDuration>,
-    payload_delay: Option<Distribution>,
-    ransom_noticed_after: Option<Distribution>,
     /// For each zone B, the zones whose hosts reach B on the service.
     sources_into: Vec<Vec<ZoneId>>,
     /// For each zone A, how many hosts a host in A reaches (K_A, counting
@@ -168,7 +188,13 @@ struct WormPlan {
 }
 
 impl WormPlan {
-    fn new(s: &Scenario, p: &WormParams, vuln: VulnId, entry_zone: ZoneId, entry_type: Option<DeviceTypeId>) -> Self {
+    fn new(
+        s: &Scenario,
+        p: &WormParams,
+        vuln: VulnId,
+        entry_zone: Option<ZoneId>,
+        candidates: Vec<DeviceIndex>,
+    ) -> Self {
         let service: ServiceId = s.vulnerabilities[usize::from(vuln.0)].service;
         let listens: Vec<bool> = s.device_types.iter().map(|t| t.services.contains(service)).collect();
         let mut listeners = vec![0u32; s.zones.len()];
@@ -180,7 +206,7 @@ impl WormPlan {
         let mut sources_into = vec![Vec::new(); s.zones.len()];
         let mut reach_size = vec![0u32; s.zones.len()];
         let mut reaches_itself = vec![false; s.zones.len()];
-        for (a, _) in s.zones.iter().enumerate().map(|(i, z): (usize, &Zone)| (ZoneId(i as u16), z)) {
+        for a in (0..s.zones.len()).map(|i| ZoneId(i as u16)) {
             for b in s.network.reachable_zones(a, service) {
                 sources_into[usize::from(b.0)].push(a);
                 reach_size[usize::from(a.0)] += listeners[usize::from(b.0)];
@@ -196,11 +222,9 @@ impl WormPlan {
             start: p.start,
             entry_zone,
             entry_devices: *p.entry_devices.get_ref(),
-            entry_type,
+            candidates,
             external_sources: p.external_sources,
             kill_switch_after: p.kill_switch_after,
-            payload_delay: p.payload_delay.clone(),
-            ransom_noticed_after: p.ransom_noticed_after.clone(),
             sources_into,
             reach_size,
             reaches_itself,
@@ -208,273 +232,323 @@ impl WormPlan {
         }
     }
 
-    /// Whether an infected device is itself among the hosts it reaches (so
-    /// its scans spread over one host fewer).
-    fn in_own_reach(&self, sim: &Sim, d: DeviceIndex) -> bool {
-        let dev = sim.device(d);
-        self.listens[usize::from(dev.device_type.0)] && self.reaches_itself[usize::from(dev.zone.0)]
+    fn listens(&self, t: DeviceTypeId) -> bool {
+        self.listens[usize::from(t.0)]
     }
-}
-
-#[derive(Clone, Copy)]
-struct WormHandlers {
-    start: HandlerId,
-    infect: HandlerId,
-    stop: HandlerId,
-    encrypt: HandlerId,
-    notice: HandlerId,
-    changed: HandlerId,
 }
 
 struct Worm {
     plan: Arc<WormPlan>,
-    handlers: Option<WormHandlers>,
 }
 
-/// One trial's outbreak.
+#[derive(Clone, Copy)]
+struct Ids {
+    begin: HandlerId,
+    infect: HandlerId,
+    stop: HandlerId,
+    entered: EventKindId,
+    exploited: EventKindId,
+    infections: MetricId,
+}
+
+impl Plugin for Worm {
+    fn build(&self, b: &mut SimBuilder) {
+        let ids = Ids {
+            begin: b.handler("worm.begin", begin),
+            infect: b.handler("worm.infect", infect_next),
+            stop: b.handler("worm.stop", stop_scanning),
+            entered: b.event(ENTERED),
+            exploited: b.event(EXPLOITED),
+            infections: b.metric(INFECTIONS),
+        };
+        let changed = b.handler("worm.device_changed", device_changed);
+        for t in [Transition::Compromised, Transition::Isolated, Transition::Restored, Transition::Patched] {
+            b.on_transition(t, changed);
+        }
+        b.story("took {infections} {infections|device|devices} in all");
+        b.init_resource::<Instances<Outbreak>>();
+        let (plan, me) = (self.plan.clone(), b.instance());
+        b.on_trial_start(move |mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>| {
+            worms.insert(me, Outbreak::new(plan.clone(), ids, sim.device_count() as usize, sim.scenario().zones.len()));
+            let start = SimTime::ZERO + plan.start;
+            sim.schedule_at(start, ids.begin, 0, 0).expect("the trial has not started");
+            if let Some(after) = plan.kill_switch_after {
+                sim.schedule_at(start + after, ids.stop, 0, 0).expect("the trial has not started");
+            }
+        });
+    }
+}
+
+/// A threshold in a zone's ordering: the accumulated pressure at which a
+/// host falls (non-negative, so its bits order like the number).
+type Threshold = Reverse<(u64, DeviceIndex)>;
+
+/// One trial's outbreak of one worm instance.
 struct Outbreak {
     plan: Arc<WormPlan>,
-    h: WormHandlers,
+    ids: Ids,
     started: bool,
     stopped: bool,
-    /// Per zone: devices the exploit would take now (listening, carrying
-    /// the vulnerability unpatched, not compromised, not isolated).
-    susceptible: PartitionedSet,
-    /// Per zone: infected devices scanning now.
-    scanners: PartitionedSet,
-    /// Per zone: how many of the scanners are among the hosts they reach.
+    /// Per zone: the pressure accumulated on each of its hosts since the start.
+    accumulated: Vec<f64>,
+    /// Per zone: the current pressure on each of its hosts (infections per
+    /// second for a susceptible host).
+    pressure: Vec<f64>,
+    /// When `accumulated` was last brought up to date.
+    last: SimTime,
+    /// Per zone: its susceptible hosts by the accumulated pressure at which
+    /// they fall (entries whose device has since left are skipped).
+    thresholds: Vec<BinaryHeap<Threshold>>,
+    /// Per device: its threshold while it is susceptible, else NaN.
+    threshold_of: Vec<f64>,
+    /// Per device: whether it scans for this worm.
+    scanning: Vec<bool>,
+    /// Per zone: scanning hosts, and how many of them are among the hosts
+    /// they reach.
+    scanners: Vec<u32>,
     scanners_in_reach: Vec<u32>,
     /// Outside sources scanning from the entry zone.
     external: u32,
-    /// Bumped whenever a rate changes; a pending infection event with an
-    /// older generation is stale.
+    /// Bumped whenever a rate changes; a pending infection with an older
+    /// generation is stale.
     generation: u64,
-    /// Per zone, the rate of successful scans it receives, as of the last
-    /// reschedule (which the pending infection event was drawn from).
-    weights: Vec<f64>,
     /// Scratch: scans per second per host reached, from each source zone.
     source_rates: Vec<f64>,
 }
 
-impl Plugin for Worm {
-    fn build(&mut self, b: &mut SimBuilder) {
-        let h = WormHandlers {
-            start: b.add_handler("worm.start", start_outbreak),
-            infect: b.add_handler("worm.infect", infect_next),
-            stop: b.add_handler("worm.kill_switch", stop_scanning),
-            encrypt: b.add_handler("worm.encrypt", encrypt_device),
-            notice: b.add_handler("worm.ransom_noticed", notice_ransom),
-            changed: b.add_handler("worm.device_changed", device_changed),
-        };
-        for signal in [Signal::Compromised, Signal::Isolated, Signal::Restored, Signal::Patched] {
-            b.subscribe(signal, h.changed);
-        }
-        self.handlers = Some(h);
-    }
-
-    fn start_trial(&self, sim: &mut Sim) {
-        let h = self.handlers.expect("built before trials start");
-        let zones = sim.scenario().zones.len();
-        let n = sim.device_count() as usize;
-        sim.insert_state(Outbreak {
-            plan: self.plan.clone(),
-            h,
+impl Outbreak {
+    fn new(plan: Arc<WormPlan>, ids: Ids, devices: usize, zones: usize) -> Self {
+        Outbreak {
+            plan,
+            ids,
             started: false,
             stopped: false,
-            susceptible: PartitionedSet::new(n, zones),
-            scanners: PartitionedSet::new(n, zones),
+            accumulated: vec![0.0; zones],
+            pressure: vec![0.0; zones],
+            last: SimTime::ZERO,
+            thresholds: vec![BinaryHeap::new(); zones],
+            threshold_of: vec![f64::NAN; devices],
+            scanning: vec![false; devices],
+            scanners: vec![0; zones],
             scanners_in_reach: vec![0; zones],
             external: 0,
             generation: 0,
-            weights: Vec::with_capacity(zones),
             source_rates: Vec::with_capacity(zones),
-        });
-        sim.schedule_in(self.plan.start, h.start, 0, 0);
-        if let Some(after) = self.plan.kill_switch_after {
-            sim.schedule_in(self.plan.start + after, h.stop, 0, 0);
         }
     }
-}
 
-fn start_outbreak(sim: &mut Sim, _: Event) {
-    sim.with_state::<Outbreak, _>(|sim, o| {
-        let plan = o.plan.clone();
-        for d in 0..sim.device_count() {
-            let dev = sim.device(d);
-            if plan.listens[usize::from(dev.device_type.0)] && sim.device_state(d).susceptible_to(plan.vuln) {
-                o.susceptible.insert(usize::from(dev.zone.0), d);
-            }
-        }
-        o.started = true;
-        o.external = plan.external_sources;
-        // Patient zero(s): distinct devices of the entry zone (of the entry type, if one is set).
-        let mut candidates = IndexedSet::new(sim.device_count() as usize);
-        let is_candidate = |dev: iomtsim_sim::Device| {
-            dev.zone == plan.entry_zone && plan.entry_type.is_none_or(|t| dev.device_type == t)
-        };
-        for d in (0..sim.device_count()).filter(|&d| is_candidate(sim.device(d))) {
-            candidates.insert(d);
-        }
-        for _ in 0..plan.entry_devices {
-            let Some(d) = candidates.choose(sim.rng()) else {
-                break;
-            };
-            candidates.remove(d);
-            if sim.compromise(d, T_EXPLOIT_REMOTE_SERVICES) {
-                o.infected(sim, d);
-            }
-        }
-        o.reschedule(sim);
-    });
-}
-
-fn infect_next(sim: &mut Sim, e: Event) {
-    sim.with_state::<Outbreak, _>(|sim, o| {
-        if e.tag != o.generation || o.stopped {
-            return; // a rate changed since this was drawn
-        }
-        // The weights the pending event was drawn from are still current:
-        // every change since would have moved the generation on.
-        let weights = &o.weights;
-        let total: f64 = weights.iter().sum();
-        let mut x = sim.rng().random::<f64>() * total;
-        let mut zone = weights.len() - 1;
-        for (i, w) in weights.iter().enumerate() {
-            if x < *w {
-                zone = i;
-                break;
-            }
-            x -= w;
-        }
-        // Rounding can leave `zone` on an empty set; fall back to the last
-        // non-empty weighted zone.
-        if weights[zone] == 0.0 {
-            zone = weights.iter().rposition(|w| *w > 0.0).expect("a positive total rate has a positive zone");
-        }
-        let d = o.susceptible.choose(zone, sim.rng()).expect("a weighted zone has susceptible devices");
-        if sim.compromise(d, T_EXPLOIT_REMOTE_SERVICES) {
-            o.infected(sim, d);
-        }
-        o.reschedule(sim);
-    });
-}
-
-fn stop_scanning(sim: &mut Sim, _: Event) {
-    sim.with_state::<Outbreak, _>(|_, o| {
-        o.stopped = true;
-        o.generation += 1;
-    });
-}
-
-fn encrypt_device(sim: &mut Sim, e: Event) {
-    let s = sim.device_state(e.target);
-    if !s.compromised || u64::from(s.epoch) != e.tag {
-        return; // restored since infection
+    /// Whether `d` would be taken by the exploit now.
+    fn susceptible(&self, sim: &Sim, d: DeviceIndex) -> bool {
+        self.plan.listens(sim.device(d).device_type) && sim.state(d).susceptible_to(self.plan.vuln)
     }
-    if sim.disrupt(e.target, T_DATA_ENCRYPTED) {
-        let noticed = sim.state::<Outbreak>().and_then(|o| o.plan.ransom_noticed_after.clone());
-        if let Some(dist) = noticed {
-            let delay = dist.sample(sim.rng());
-            let h = sim.state::<Outbreak>().expect("worm state").h.notice;
-            sim.schedule_in(delay, h, e.target, e.tag);
-        }
-    }
-}
 
-fn notice_ransom(sim: &mut Sim, e: Event) {
-    let s = sim.device_state(e.target);
-    if s.compromised && u64::from(s.epoch) == e.tag {
-        sim.detect(e.target, None);
-    }
-}
-
-/// Keeps the susceptible and scanning sets true to devices' states after
-/// any plugin changed one.
-fn device_changed(sim: &mut Sim, e: Event) {
-    sim.with_state::<Outbreak, _>(|sim, o| {
-        if !o.started {
-            return;
-        }
-        let d = e.target;
-        let dev = sim.device(d);
-        let zone = usize::from(dev.zone.0);
-        let state = sim.device_state(d);
-        let mut changed = false;
-        let should_be_susceptible = o.plan.listens[usize::from(dev.device_type.0)] && state.susceptible_to(o.plan.vuln);
-        changed |= if should_be_susceptible { o.susceptible.insert(zone, d) } else { o.susceptible.remove(zone, d) };
-        // Isolated or rebuilt devices stop scanning.
-        if (state.isolated || !state.compromised) && o.scanners.remove(zone, d) {
-            if o.plan.in_own_reach(sim, d) {
-                o.scanners_in_reach[zone] -= 1;
-            }
-            changed = true;
-        }
-        if changed {
-            o.reschedule(sim);
-        }
-    });
-}
-
-impl Outbreak {
-    /// Books a device the worm just took: it scans, and its payload runs.
-    fn infected(&mut self, sim: &mut Sim, d: DeviceIndex) {
+    /// Adds `d` to its zone's ordering: it falls once its zone accumulates
+    /// its resistance on top of what the zone has accumulated already.
+    fn enter(&mut self, sim: &Sim, instance: InstanceId, d: DeviceIndex) {
         let zone = usize::from(sim.device(d).zone.0);
-        self.susceptible.remove(zone, d);
-        if self.scanners.insert(zone, d) && self.plan.in_own_reach(sim, d) {
-            self.scanners_in_reach[zone] += 1;
-        }
-        if let Some(delay) = &self.plan.payload_delay {
-            let delay = delay.sample(sim.rng());
-            let epoch = u64::from(sim.device_state(d).epoch);
-            sim.schedule_in(delay, self.h.encrypt, d, epoch);
+        let epoch = u64::from(sim.state(d).epoch);
+        let resistance = sim.key(instance).named("resistance").with(sim.identity(d)).with(epoch).exp1();
+        let threshold = self.accumulated[zone] + resistance;
+        self.threshold_of[d as usize] = threshold;
+        self.thresholds[zone].push(Reverse((threshold.to_bits(), d)));
+    }
+
+    fn leave(&mut self, d: DeviceIndex) -> bool {
+        let was = !self.threshold_of[d as usize].is_nan();
+        self.threshold_of[d as usize] = f64::NAN;
+        was
+    }
+
+    /// Whether `d` is among the hosts it reaches itself (so its scans
+    /// spread over one host fewer).
+    fn in_own_reach(&self, sim: &Sim, d: DeviceIndex) -> bool {
+        let dev = sim.device(d);
+        self.plan.listens(dev.device_type) && self.plan.reaches_itself[usize::from(dev.zone.0)]
+    }
+
+    /// Books a device the worm just took: it scans.
+    fn infected(&mut self, sim: &mut Sim, d: DeviceIndex) {
+        self.leave(d);
+        sim.add(self.ids.infections, 1);
+        if !self.scanning[d as usize] {
+            self.scanning[d as usize] = true;
+            let zone = usize::from(sim.device(d).zone.0);
+            self.scanners[zone] += 1;
+            if self.in_own_reach(sim, d) {
+                self.scanners_in_reach[zone] += 1;
+            }
         }
     }
 
-    /// Recomputes, per zone, the rate of successful scans it receives: the
-    /// scan pressure on each of its hosts (scans per second from every zone
-    /// that reaches it, each source's scans spread over the hosts it
-    /// reaches) times its susceptible count. Buffers are reused: this runs
-    /// on every event that changes a rate.
-    fn refresh_weights(&mut self) {
+    fn stop_scanner(&mut self, sim: &Sim, d: DeviceIndex) -> bool {
+        if !self.scanning[d as usize] {
+            return false;
+        }
+        self.scanning[d as usize] = false;
+        let zone = usize::from(sim.device(d).zone.0);
+        self.scanners[zone] -= 1;
+        if self.in_own_reach(sim, d) {
+            self.scanners_in_reach[zone] -= 1;
+        }
+        true
+    }
+
+    /// Brings each zone's accumulated pressure up to now.
+    fn advance(&mut self, now: SimTime) {
+        let dt = (now - self.last).as_secs_f64();
+        if dt > 0.0 {
+            for (a, p) in self.accumulated.iter_mut().zip(&self.pressure) {
+                *a += p * dt;
+            }
+        }
+        self.last = now;
+    }
+
+    /// Recomputes the pressure on each zone's hosts: scans per second from
+    /// every zone that reaches it, each source's scans spread over the
+    /// hosts it reaches, times the exploit's success.
+    fn refresh_pressure(&mut self) {
         let plan = &self.plan;
         self.source_rates.clear();
-        for a in 0..self.scanners_in_reach.len() {
+        for a in 0..self.scanners.len() {
             let k = f64::from(plan.reach_size[a]);
             let in_reach = f64::from(self.scanners_in_reach[a]);
-            let mut others = (self.scanners.len(a) as u32 - self.scanners_in_reach[a]) as f64;
-            if a == usize::from(plan.entry_zone.0) {
+            let mut others = f64::from(self.scanners[a] - self.scanners_in_reach[a]);
+            if plan.entry_zone.is_some_and(|z| usize::from(z.0) == a) {
                 others += f64::from(self.external);
             }
             let own = if k > 1.0 { in_reach / (k - 1.0) } else { 0.0 };
             let foreign = if k > 0.0 { others / k } else { 0.0 };
             self.source_rates.push(plan.scans_per_sec * (own + foreign));
         }
-        self.weights.clear();
         for (b, sources) in plan.sources_into.iter().enumerate() {
-            let pressure: f64 = sources.iter().map(|a| self.source_rates[usize::from(a.0)]).sum();
-            self.weights.push(plan.success * pressure * self.susceptible.len(b) as f64);
+            let rate: f64 = sources.iter().map(|a| self.source_rates[usize::from(a.0)]).sum();
+            self.pressure[b] = plan.success * rate;
         }
     }
 
-    /// Draws the next infection afresh from the current rates.
+    /// The lowest threshold of zone `z` still standing.
+    fn lowest(&mut self, z: usize) -> Option<(f64, DeviceIndex)> {
+        while let Some(&Reverse((bits, d))) = self.thresholds[z].peek() {
+            let t = f64::from_bits(bits);
+            if self.threshold_of[d as usize].to_bits() == bits {
+                return Some((t, d));
+            }
+            self.thresholds[z].pop();
+        }
+        None
+    }
+
+    /// Schedules the next infection afresh from the current pressures.
     fn reschedule(&mut self, sim: &mut Sim) {
         self.generation += 1;
-        if self.stopped {
+        if self.stopped || !self.started {
             return;
         }
-        self.refresh_weights();
-        let rate: f64 = self.weights.iter().sum();
-        if rate > 0.0 {
-            let delay = exponential_delay(sim.rng(), rate);
-            sim.schedule_in(delay, self.h.infect, 0, self.generation);
+        let now = sim.now();
+        self.advance(now);
+        self.refresh_pressure();
+        let mut next: Option<(f64, usize)> = None;
+        for z in 0..self.thresholds.len() {
+            if self.pressure[z] <= 0.0 {
+                continue;
+            }
+            if let Some((t, _)) = self.lowest(z) {
+                let wait = (t - self.accumulated[z]).max(0.0) / self.pressure[z];
+                if next.is_none_or(|(w, _)| wait < w) {
+                    next = Some((wait, z));
+                }
+            }
         }
+        if let Some((wait, zone)) = next {
+            sim.schedule_in(SimDuration::from_secs_f64(wait), self.ids.infect, zone as u32, self.generation);
+        }
+    }
+}
+
+/// The outbreak begins: the entry devices fall, and the spread is scheduled.
+fn begin(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>) {
+    let o = worms.get_mut(e.instance);
+    let plan = o.plan.clone();
+    o.started = true;
+    o.last = sim.now();
+    o.external = plan.external_sources;
+    for d in 0..sim.device_count() {
+        if o.susceptible(&sim, d) {
+            o.enter(&sim, e.instance, d);
+        }
+    }
+    // The entry devices: the eligible ones with the smallest keys of their
+    // identity, the same in every design where they are eligible.
+    let key = sim.key(e.instance).named("entry");
+    let mut ranked: Vec<(u64, DeviceIndex)> =
+        plan.candidates.iter().map(|&d| (key.with(sim.identity(d)).value(), d)).collect();
+    let n = (plan.entry_devices as usize).min(ranked.len());
+    if n > 0 {
+        ranked.select_nth_unstable(n - 1);
+        ranked[..n].sort_unstable();
+    }
+    for &(_, d) in &ranked[..n] {
+        if sim.compromise(d, o.ids.entered) {
+            o.infected(&mut sim, d);
+        }
+    }
+    o.reschedule(&mut sim);
+}
+
+/// The zone named in the event reaches its lowest threshold: that host falls.
+fn infect_next(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>) {
+    let o = worms.get_mut(e.instance);
+    if e.tag != o.generation || o.stopped {
+        return; // a pressure changed since this was scheduled
+    }
+    o.advance(sim.now());
+    if let Some((_, d)) = o.lowest(e.target as usize)
+        && sim.compromise(d, o.ids.exploited)
+    {
+        o.infected(&mut sim, d);
+    }
+    o.reschedule(&mut sim);
+}
+
+fn stop_scanning(In(e): In<Event>, mut worms: ResMut<Instances<Outbreak>>) {
+    let o = worms.get_mut(e.instance);
+    o.stopped = true;
+    o.generation += 1;
+}
+
+/// Keeps the orderings and the scanners true to devices' states after any
+/// mechanism changed one.
+fn device_changed(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>) {
+    let o = worms.get_mut(e.instance);
+    if !o.started || o.stopped {
+        return;
+    }
+    let d = e.target;
+    let state = sim.state(d);
+    o.advance(sim.now());
+    let mut changed = false;
+    let susceptible = o.susceptible(&sim, d);
+    let listed = !o.threshold_of[d as usize].is_nan();
+    if susceptible && !listed {
+        o.enter(&sim, e.instance, d);
+        changed = true;
+    } else if !susceptible && listed {
+        changed |= o.leave(d);
+    }
+    // Isolated or rebuilt devices stop scanning.
+    if state.isolated || !state.compromised {
+        changed |= o.stop_scanner(&sim, d);
+    }
+    if changed {
+        o.reschedule(&mut sim);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
-    use iomtsim_sim::Signal;
+    use iomtsim_sim::Transition;
 
     /// A flat zone of `n` hosts, all listening on SMB and vulnerable, where
     /// every compromise is detected after an exponential time with mean
@@ -514,7 +588,7 @@ mod tests {
         let z = final_size(&[vec![r0]])[0];
         assert!((z - 0.8926).abs() < 1e-3, "final-size solver: {z}");
 
-        let fractions: Vec<f64> = results.iter().map(|r| f64::from(r.outcome.compromised) / f64::from(n)).collect();
+        let fractions: Vec<f64> = results.iter().map(|r| r.outcome.core().compromised as f64 / f64::from(n)).collect();
         let major: Vec<f64> = fractions.iter().copied().filter(|f| *f > 0.1).collect();
         let (mean, half) = mean_ci(&major);
         assert!((mean - z).abs() < half + 0.01, "major-outbreak attack rate {mean:.4} ± {half:.4}, theory {z:.4}");
@@ -560,7 +634,7 @@ mod tests {
         let mut zb = Vec::new();
         for res in &results {
             let mut per_zone = [0u32; 2];
-            for e in res.events.iter().filter(|e| e.kind == Signal::Compromised) {
+            for e in res.events.iter().filter(|e| e.transition == Some(Transition::Compromised)) {
                 per_zone[if e.device < 600 { 0 } else { 1 }] += 1;
             }
             if per_zone[0] > 60 {
@@ -613,7 +687,7 @@ mod tests {
             20,
             false,
         );
-        assert!(through.iter().all(|r| r.outcome.compromised > 300), "an open SMB conduit lets the outbreak in");
+        assert!(through.iter().all(|r| r.outcome.core().compromised > 300), "an open SMB conduit lets the outbreak in");
         let closed = outbreak("", "")
             .replace(
                 "entry_zone = \"lan\"\n            entry_devices = 1",
@@ -623,37 +697,10 @@ mod tests {
                 "services = [\"smb\"] }]\n            vulnerabilities",
                 "services = [\"https\"] }]\n            vulnerabilities",
             );
-        assert!(run(&closed, 20, false).iter().all(|r| r.outcome.compromised == 0), "no SMB conduit, no outbreak");
-    }
-
-    #[test]
-    fn the_payload_encrypts_and_downtime_accrues_until_restored() {
-        let encrypted = run(&outbreak("payload_delay = \"10m\"", ""), 20, false);
-        for r in &encrypted {
-            let o = &r.outcome;
-            assert_eq!(o.disrupted, o.compromised, "every infected host is encrypted");
-            assert!(o.downtime_device_hours > f64::from(o.disrupted) * 24.0, "downtime accrues while encrypted");
-            assert!(!o.detected, "nobody notices without a ransom report");
-        }
-        let noticed = run(
-            &outbreak(
-                "payload_delay = \"10m\"\nransom_noticed_after = \"1h\"",
-                "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"1d\"\npatch_on_restore = false",
-            ),
-            20,
-            false,
+        assert!(
+            run(&closed, 20, false).iter().all(|r| r.outcome.core().compromised == 0),
+            "no SMB conduit, no outbreak"
         );
-        for r in &noticed {
-            let o = &r.outcome;
-            assert!(o.detected);
-            let ttd = o.time_to_detect_h.unwrap();
-            assert!((ttd - (10.0 / 60.0 + 1.0)).abs() < 1e-6, "first detection 1h after the first encryption: {ttd}");
-            assert!(o.restored > 0);
-        }
-        // Restored hosts are rebuilt clean but, unpatched, fall again: the
-        // same host can be compromised more than once.
-        let reinfections: u32 = noticed.iter().map(|r| r.outcome.restored).sum();
-        assert!(reinfections > 0);
     }
 
     #[test]
@@ -661,13 +708,11 @@ mod tests {
         let text = outbreak("", "")
             .replace("scans_per_hour = 2.0", "scans_per_hour = -1.0")
             .replace("entry_devices = 1", "entry_devices = 999");
-        let err = match iomtsim_sim::Scenario::load(
-            iomtsim_sim::ScenarioSource::from_text("t.toml", text),
-            &crate::registry(),
-        ) {
-            Err(e) => e,
-            Ok(_) => panic!("accepted bad parameters"),
-        };
+        let err =
+            match iomtsim_sim::load_model(iomtsim_sim::ScenarioSource::from_text("t.toml", text), &crate::registry()) {
+                Err(e) => e,
+                Ok(_) => panic!("accepted bad parameters"),
+            };
         let locations = err.locations();
         assert!(locations.iter().any(|(at, m)| at.is_some() && m.contains("scans_per_hour")), "{locations:?}");
         assert!(locations.iter().any(|(at, m)| at.is_some() && m.contains("entry_devices is 999")), "{locations:?}");
@@ -679,7 +724,7 @@ mod tests {
 #[cfg(test)]
 mod scenario_parameters {
     use crate::testing::*;
-    use iomtsim_sim::Signal;
+    use iomtsim_sim::Transition;
 
     #[test]
     fn intra_zone_stops_hosts_reaching_each_other() {
@@ -690,8 +735,8 @@ mod scenario_parameters {
             10,
             false,
         );
-        assert!(open.iter().all(|r| r.outcome.compromised > 150));
-        assert!(closed.iter().all(|r| r.outcome.compromised == 1), "no SMB inside the zone: only patient zero");
+        assert!(open.iter().all(|r| r.outcome.core().compromised > 150));
+        assert!(closed.iter().all(|r| r.outcome.core().compromised == 1), "no SMB inside the zone: only patient zero");
     }
 
     fn two_zones(bidirectional: bool) -> String {
@@ -717,7 +762,10 @@ mod scenario_parameters {
     fn bidirectional_conduits_carry_both_ways() {
         // The outbreak starts in b; only a bidirectional conduit lets it back into a.
         let in_a = |rs: &[iomtsim_sim::TrialResult]| -> usize {
-            rs.iter().flat_map(|r| &r.events).filter(|e| e.kind == Signal::Compromised && e.device < 100).count()
+            rs.iter()
+                .flat_map(|r| &r.events)
+                .filter(|e| e.transition == Some(Transition::Compromised) && e.device < 100)
+                .count()
         };
         assert_eq!(in_a(&run(&two_zones(false), 10, true)), 0);
         assert!(in_a(&run(&two_zones(true), 10, true)) > 500);
@@ -736,23 +784,24 @@ mod scenario_parameters {
         assert!(m > 120.0 && m < 230.0, "{m}");
     }
 
+    const RANSOM: &str = "[attacks.ransomware]\ndelay = \"1m\"";
+
     #[test]
     fn records_and_criticality_count_what_the_attack_reaches() {
-        let text = lan(100, "-60d", "patient_records = 7\ncriticality = \"high\"", "payload_delay = \"1m\"", "");
+        let text = lan(100, "-60d", "patient_records = 7\ncriticality = \"high\"", "", RANSOM);
         for r in run(&text, 5, false) {
-            let o = &r.outcome;
-            assert_eq!(o.records_exposed, 7 * u64::from(o.compromised));
+            let o = r.outcome.core();
+            assert_eq!(o.records_on_compromised_devices, 7 * o.compromised);
             assert!(
                 (o.critical_downtime_device_hours - o.downtime_device_hours).abs() < 1e-9
                     && o.downtime_device_hours > 0.0
             );
         }
-        let low = lan(100, "-60d", "criticality = \"low\"", "payload_delay = \"1m\"", "");
-        assert!(
-            run(&low, 5, false)
-                .iter()
-                .all(|r| r.outcome.critical_downtime_device_hours == 0.0 && r.outcome.records_exposed == 0)
-        );
+        let low = lan(100, "-60d", "criticality = \"low\"", "", RANSOM);
+        assert!(run(&low, 5, false).iter().all(|r| {
+            let o = r.outcome.core();
+            o.critical_downtime_device_hours == 0.0 && o.records_on_compromised_devices == 0
+        }));
     }
 
     #[test]
@@ -762,7 +811,7 @@ mod scenario_parameters {
             "[[device_types]]\n        id = \"pump\"\n        services = [\"https\"]\n        [[placement]]\n        zone = \"lan\"\n        device_type = \"pump\"\n        count = 50\n        [[placement]]",
         );
         for r in run(&text, 10, true) {
-            let first = r.events.iter().find(|e| e.kind == Signal::Compromised).expect("patient zero");
+            let first = r.events.iter().find(|e| e.transition == Some(Transition::Compromised)).expect("patient zero");
             // The pumps' placement row comes first: they are devices 0..50.
             assert!(first.device < 50, "patient zero is a pump, got device {}", first.device);
         }

@@ -2,7 +2,7 @@
 //! panicking, and its outcome is coherent. Scenarios are drawn at random,
 //! valid and invalid values mixed, so both paths are exercised.
 
-use iomtsim_sim::{Engine, Scenario, ScenarioSource};
+use iomtsim_sim::{Engine, ScenarioSource, load_model};
 use proptest::prelude::*;
 
 const ZONES: &[&str] = &["a", "b", "wan"];
@@ -82,11 +82,10 @@ prop_compose! {
 prop_compose! {
     fn device_type(id: &'static str)(services in services(),
                      vulnerable in proptest::bool::weighted(0.8), share in probability(), unsupported in probability(),
-                     lag in proptest::option::of(distribution()), records in 0u64..1000,
+                     records in 0u64..1000,
                      criticality in pick(&["life-critical", "high", "medium", "low"])) -> String {
         let vulns = if vulnerable { format!("vulnerabilities = [{{ id = \"v\", share = {share} }}]\n") } else { String::new() };
-        let lag = lag.map(|l| format!("patch_lag = {l}\n")).unwrap_or_default();
-        format!("[[device_types]]\nid = \"{id}\"\nservices = {}\n{vulns}unsupported_os = {unsupported}\n{lag}patient_records = {records}\ncriticality = \"{criticality}\"\n\n", list(&services))
+        format!("[[device_types]]\nid = \"{id}\"\nservices = {}\n{vulns}unsupported_os = {unsupported}\npatient_records = {records}\ncriticality = \"{criticality}\"\n\n", list(&services))
     }
 }
 
@@ -103,19 +102,25 @@ prop_compose! {
               entry_type in proptest::option::of(pick(TYPES)), start in duration()) -> String {
         let mut s = format!("[attacks.worm]\nexploit = \"v\"\nscans_per_hour = {rate}\nexploit_success = {success}\nentry_zone = \"{zone}\"\nentry_devices = {devices}\nexternal_sources = {external}\nstart = \"{start}\"\n");
         if let Some(k) = kill { s += &format!("kill_switch_after = \"{k}\"\n"); }
-        if let Some(p) = payload { s += &format!("payload_delay = {p}\n"); }
-        if let Some(n) = noticed { s += &format!("ransom_noticed_after = {n}\n"); }
         if let Some(t) = entry_type { s += &format!("entry_device_type = \"{t}\"\n"); }
+        if let Some(p) = payload {
+            s += &format!("\n[attacks.ransomware]\ndelay = {p}\n");
+            if let Some(n) = noticed { s += &format!("noticed_after = {n}\n"); }
+        }
         s + "\n"
     }
 }
 
 prop_compose! {
-    fn defences()(patching in proptest::option::of((distribution(), probability())),
+    fn defences()(patching in proptest::option::of((distribution(), probability(), proptest::option::of((pick(TYPES), distribution())))),
                   monitoring in proptest::option::of((probability(), distribution(), zone_ref(), probability())),
                   response in proptest::option::of((distribution(), distribution(), any::<bool>()))) -> String {
         let mut s = String::new();
-        if let Some((lag, coverage)) = patching { s += &format!("[defences.patching]\nlag = {lag}\ncoverage = {coverage}\n\n"); }
+        if let Some((lag, coverage, by_type)) = patching {
+            s += &format!("[defences.patching]\nlag = {lag}\ncoverage = {coverage}\n");
+            if let Some((t, l)) = by_type { s += &format!("lag_by_device_type = {{ {t} = {l} }}\n"); }
+            s += "\n";
+        }
         if let Some((c, ttd, z, zc)) = monitoring {
             s += &format!("[defences.monitoring]\ncoverage = {c}\ntime_to_detect = {ttd}\nzones = {{ {z} = {zc} }}\n\n");
         }
@@ -148,10 +153,10 @@ proptest! {
 
     #[test]
     fn accepted_scenarios_run_a_trial(text in scenario()) {
-        let loaded = Scenario::load(ScenarioSource::from_text("prop.toml", text.clone()), &iomtsim_attacks::registry());
-        if let Ok(loaded) = loaded {
-            let engine = Engine::new(loaded);
-            let o = engine.run_trial(7, 0, true).outcome;
+        let loaded = load_model(ScenarioSource::from_text("prop.toml", text.clone()), &iomtsim_attacks::registry());
+        if let Ok(model) = loaded {
+            let engine = Engine::new(model);
+            let o = engine.run_trial(7, 0, true).outcome.core();
             prop_assert!(o.compromised <= o.devices, "{text}");
             prop_assert!(o.peak_compromised <= o.compromised, "{text}");
             prop_assert!(o.still_compromised <= o.peak_compromised, "{text}");
@@ -175,15 +180,15 @@ fn drawn_scenarios_are_often_accepted_and_sometimes_spread() {
     let (mut accepted, mut spread) = (0, 0);
     for _ in 0..600 {
         let text = scenario().new_tree(&mut runner).unwrap().current();
-        let loaded = Scenario::load(ScenarioSource::from_text("prop.toml", text.clone()), &iomtsim_attacks::registry());
+        let loaded = load_model(ScenarioSource::from_text("prop.toml", text.clone()), &iomtsim_attacks::registry());
         if std::env::var("SHOW_REJECTIONS").is_ok()
             && let Err(e) = &loaded
         {
             eprintln!("{text}\n{e}");
         }
-        if let Ok(loaded) = loaded {
+        if let Ok(model) = loaded {
             accepted += 1;
-            if Engine::new(loaded).run_trial(7, 0, false).outcome.compromised > 1 {
+            if Engine::new(model).run_trial(7, 0, false).outcome.core().compromised > 1 {
                 spread += 1;
             }
         }

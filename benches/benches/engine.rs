@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use iomtsim_sim::{Engine, Event, EventQueue, HandlerId, RunOptions, Scenario, ScenarioSource, SimTime};
+use iomtsim_sim::{Engine, Event, EventQueue, HandlerId, InstanceId, RunOptions, ScenarioSource, SimTime, load_model};
 use rand::{Rng, SeedableRng};
 
 const REFERENCE: &str = include_str!("../../scenarios/hospital/regional-flat.toml");
@@ -19,9 +19,9 @@ const TRIAL: u32 = 3;
 const BATCH: u32 = 16;
 
 fn engine(name: &str, text: &str) -> Engine {
-    let loaded = Scenario::load(ScenarioSource::from_text(name, text.to_owned()), &iomtsim_attacks::registry())
+    let model = load_model(ScenarioSource::from_text(name, text.to_owned()), &iomtsim_attacks::registry())
         .unwrap_or_else(|e| panic!("{e}"));
-    Engine::new(loaded)
+    Engine::new(model)
 }
 
 /// The same pop-touch-push work with no engine around it: pop the earliest
@@ -32,14 +32,26 @@ fn bare_queue_loop(events: u64, devices: usize, pending: usize) -> u64 {
     let mut state = vec![0u32; devices];
     let mut q = EventQueue::new();
     for i in 0..pending {
-        q.push(Event { time: SimTime(rng.next_u64() % 1_000_000), handler: HandlerId(0), target: i as u32, tag: 0 });
+        q.push(Event {
+            time: SimTime(rng.next_u64() % 1_000_000),
+            handler: HandlerId(0),
+            target: i as u32,
+            tag: 0,
+            instance: InstanceId(0),
+        });
     }
     let mut done = 0;
     while done < events {
         let e = q.pop().expect("queue never drains");
         state[e.target as usize % devices] += 1;
         let target = (rng.next_u64() % devices as u64) as u32;
-        q.push(Event { time: SimTime(e.time.0 + rng.next_u64() % 1_000_000), handler: HandlerId(0), target, tag: 0 });
+        q.push(Event {
+            time: SimTime(e.time.0 + rng.next_u64() % 1_000_000),
+            handler: HandlerId(0),
+            target,
+            tag: 0,
+            instance: InstanceId(0),
+        });
         done += 1;
     }
     state.iter().map(|&x| u64::from(x)).sum()
@@ -47,7 +59,7 @@ fn bare_queue_loop(events: u64, devices: usize, pending: usize) -> u64 {
 
 fn reference_hospital(c: &mut Criterion) {
     let e = engine("regional-flat.toml", REFERENCE);
-    let run_batch = || (0..BATCH).map(|t| e.run_trial(SEED, t, false).outcome.events).sum::<u64>();
+    let run_batch = || (0..BATCH).map(|t| e.run_trial(SEED, t, false).outcome.core().events).sum::<u64>();
     let events = run_batch();
     let devices = e.scenario().device_count() as usize;
     let mut group = c.benchmark_group("reference_hospital");
@@ -83,8 +95,9 @@ fn flat_estate(devices: u32) -> String {
         entry_zone = "lan"
         entry_devices = 1
         entry_device_type = "pc"
-        payload_delay = "10m"
-        ransom_noticed_after = {{ dist = "lognormal", median = "30m", p90 = "4h" }}
+        [attacks.ransomware]
+        delay = "10m"
+        noticed_after = {{ dist = "lognormal", median = "30m", p90 = "4h" }}
         [defences.patching]
         lag = {{ dist = "lognormal", median = "58d", p90 = "240d" }}
         coverage = 0.57
@@ -101,7 +114,7 @@ fn scaling(c: &mut Criterion) {
     group.sample_size(10);
     for devices in [1_000u32, 10_000, 100_000] {
         let e = engine("flat.toml", &flat_estate(devices));
-        let events = e.run_trial(SEED, TRIAL, false).outcome.events;
+        let events = e.run_trial(SEED, TRIAL, false).outcome.core().events;
         group.throughput(Throughput::Elements(events));
         group.bench_with_input(BenchmarkId::from_parameter(devices), &e, |b, e| {
             b.iter(|| black_box(e.run_trial(SEED, TRIAL, false)))

@@ -7,19 +7,19 @@
 
 #![no_main]
 
-use iomtsim_sim::{Engine, Scenario, ScenarioSource};
+use iomtsim_sim::{Engine, ScenarioSource, load_model};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let source = ScenarioSource::from_text("fuzz.toml", text);
-    match Scenario::load(source, &iomtsim_attacks::registry()) {
-        Ok(loaded) => {
+    match load_model(source, &iomtsim_attacks::registry()) {
+        Ok(model) => {
             // Rendering diagnostics is exercised below; running is bounded
             // so that one input stays fast.
-            if loaded.scenario.device_count() <= 5_000 && loaded.scenario.duration.as_hours_f64() <= 24.0 * 60.0 {
-                let engine = Engine::new(loaded);
-                let result = engine.run_trial(1, 0, false);
-                assert!(result.outcome.compromised <= result.outcome.devices);
+            if model.scenario.device_count() <= 5_000 && model.scenario.duration.as_hours_f64() <= 24.0 * 60.0 {
+                let engine = Engine::new(model);
+                let o = engine.run_trial(1, 0, false).outcome.core();
+                assert!(o.compromised <= o.devices);
             }
         }
         Err(e) => {

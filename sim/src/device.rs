@@ -1,17 +1,22 @@
 //! Devices as ECS entities: what a device is ([`Device`], fixed for the
-//! trial) and what has happened to it ([`DeviceState`]).
+//! trial) and the state every mechanism shares ([`DeviceState`]): whether
+//! an attacker controls it, whether it works, whether it is cut off the
+//! network, which vulnerabilities it carries and which are patched. A
+//! mechanism's own per-device state is a component of its own.
 
 use bevy_ecs::component::Component;
+use serde::Serialize;
 
 use crate::estate::{DeviceTypeId, VulnId};
 use crate::network::ZoneId;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Number of a device within its scenario (placement order).
 pub type DeviceIndex = u32;
 
-/// What a device is: its number, type and zone.
-#[derive(Component, Clone, Copy, Debug)]
+/// What a device is: its number, type, zone and ordinal within its type
+/// (its stable identity across designs that place it differently).
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Device {
     /// Its number in the scenario.
     pub index: DeviceIndex,
@@ -19,17 +24,20 @@ pub struct Device {
     pub device_type: DeviceTypeId,
     /// Its zone.
     pub zone: ZoneId,
+    /// Its number among the devices of its type, counted in placement order.
+    pub ordinal: u32,
 }
 
-/// What has happened to a device in this trial.
-#[derive(Component, Clone, Copy, Debug, Default)]
+/// The state of a device that every mechanism may read and that the
+/// engine's transitions change.
+#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeviceState {
     /// Vulnerabilities this device carries, one bit each (drawn per trial
     /// from the device type's shares).
     pub vulnerable: u64,
     /// Vulnerabilities patched on it.
     pub patched: u64,
-    /// Runs an operating system its maker no longer patches.
+    /// Runs an operating system its maker no longer patches (MDS2 CSUP).
     pub unsupported: bool,
     /// An attacker controls it now.
     pub compromised: bool,
@@ -39,14 +47,16 @@ pub struct DeviceState {
     pub disrupted: bool,
     /// It has lost its function at some point in the trial.
     pub ever_disrupted: bool,
-    /// Incident response has cut it off the network.
+    /// It is cut off the network: it neither reaches nor is reached.
     pub isolated: bool,
+    /// It has been cut off at some point in the trial.
+    pub ever_isolated: bool,
     /// The current compromise has been detected.
     pub detected: bool,
     /// Since when it has been out of service (disrupted or isolated).
     pub unavailable_since: Option<SimTime>,
     /// Time out of service so far (periods that have ended).
-    pub downtime: crate::time::SimDuration,
+    pub downtime: SimDuration,
     /// Counts restorations, so that events scheduled for an earlier
     /// compromise of the device can tell they are stale.
     pub epoch: u32,
@@ -73,5 +83,53 @@ impl DeviceState {
     /// Whether it is out of service.
     pub fn unavailable(&self) -> bool {
         self.disrupted || self.isolated
+    }
+}
+
+/// The changes of [`DeviceState`] the engine makes on a mechanism's behalf.
+/// Mechanisms subscribe to them (a detection follows a compromise, an
+/// isolation a detection) without knowing who caused them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    /// An attacker gained control of the device.
+    Compromised,
+    /// The device lost its function.
+    Disrupted,
+    /// Its compromise was detected.
+    Detected,
+    /// It was cut off the network.
+    Isolated,
+    /// It was rebuilt clean and returned to service.
+    Restored,
+    /// A vulnerability on it was patched.
+    Patched,
+}
+
+impl Transition {
+    /// Every transition, in a fixed order.
+    pub const ALL: [Transition; 6] = [
+        Transition::Compromised,
+        Transition::Disrupted,
+        Transition::Detected,
+        Transition::Isolated,
+        Transition::Restored,
+        Transition::Patched,
+    ];
+
+    /// Its name in datasets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transition::Compromised => "compromised",
+            Transition::Disrupted => "disrupted",
+            Transition::Detected => "detected",
+            Transition::Isolated => "isolated",
+            Transition::Restored => "restored",
+            Transition::Patched => "patched",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 }

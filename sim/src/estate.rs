@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::distribution::Distribution;
 use crate::network::{ServiceId, ServiceSet, ZoneId};
 use crate::time::{Offset, SimDuration};
 
@@ -121,8 +120,6 @@ pub struct DeviceType {
     pub vulnerabilities: Vec<(VulnId, f64)>,
     /// Share on an unsupported OS.
     pub unsupported_os: f64,
-    /// Its own patch lag, overriding the patching defence's.
-    pub patch_lag: Option<Distribution>,
     /// Records held per device.
     pub patient_records: u64,
     /// Clinical criticality.

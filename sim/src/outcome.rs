@@ -1,91 +1,90 @@
-//! What one trial produced: its outcome row and, optionally, its
-//! security-relevant events.
+//! What one trial produced: the value of every declared metric, and, when
+//! asked for, its event log, its sampled time series and where the harm
+//! landed.
 
-use serde::Serialize;
+use crate::device::{DeviceIndex, Transition};
+use crate::estate::DeviceTypeId;
+use crate::network::ZoneId;
+use crate::time::SimTime;
+use crate::vocabulary::{EventKindId, MetricId, MetricValue};
 
-use crate::device::DeviceIndex;
-use crate::time::{SimDuration, SimTime};
-
-/// The kinds of state change every attack and defence speaks in. Plugins
-/// subscribe to them; the event log records them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Signal {
-    /// An attacker gained control of a device.
-    Compromised,
-    /// A device lost its function to an attack.
-    Disrupted,
-    /// A compromise was detected.
-    Detected,
-    /// A device was cut off the network.
-    Isolated,
-    /// A device was rebuilt clean and returned to service.
-    Restored,
-    /// A vulnerability was patched on a device.
-    Patched,
-}
-
-impl Signal {
-    /// Every signal, in a fixed order.
-    pub const ALL: [Signal; 6] =
-        [Signal::Compromised, Signal::Disrupted, Signal::Detected, Signal::Isolated, Signal::Restored, Signal::Patched];
-
-    /// Its name in datasets.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Signal::Compromised => "compromised",
-            Signal::Disrupted => "disrupted",
-            Signal::Detected => "detected",
-            Signal::Isolated => "isolated",
-            Signal::Restored => "restored",
-            Signal::Patched => "patched",
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// One logged event.
+/// One recorded event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventRecord {
     /// When.
     pub time: SimTime,
-    /// What happened.
-    pub kind: Signal,
+    /// What happened, and (through the kind's declaration) who did it.
+    pub kind: EventKindId,
     /// To which device.
     pub device: DeviceIndex,
-    /// The MITRE ATT&CK technique, where one applies.
-    pub technique: Option<&'static str>,
+    /// The change of the device's state it made, if any.
+    pub transition: Option<Transition>,
 }
 
-/// One trial's outcome: a row of `trials.parquet`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TrialOutcome {
-    /// The trial's index.
-    pub trial: u32,
+/// The engine's own metrics, declared before any mechanism's, in this
+/// order: their ids are fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
+pub enum CoreMetric {
     /// Devices in the estate.
-    pub devices: u32,
+    Devices,
     /// Distinct devices ever compromised.
-    pub compromised: u32,
+    Compromised,
     /// Most devices compromised at one time.
-    pub peak_compromised: u32,
+    PeakCompromised,
     /// Devices still compromised when the trial ended.
-    pub still_compromised: u32,
-    /// Distinct devices that lost their function (e.g. encrypted).
-    pub disrupted: u32,
-    /// Isolations by incident response (a device isolated twice counts twice).
-    pub isolated: u32,
-    /// Restorations by incident response (each rebuild counts).
-    pub restored: u32,
+    StillCompromised,
+    /// Distinct devices that lost their function.
+    Disrupted,
+    /// Distinct devices cut off the network at some point.
+    Isolated,
     /// Patches installed during the trial.
-    pub patched: u32,
+    PatchesInstalled,
     /// Patient records on devices an attacker controlled.
-    pub records_exposed: u64,
-    /// Device-hours out of service (disrupted or isolated).
+    RecordsOnCompromisedDevices,
+    /// Device-hours out of service.
+    DowntimeDeviceHours,
+    /// The same for life-critical and high-criticality devices.
+    CriticalDowntimeDeviceHours,
+    /// Whether any compromise was detected.
+    Detected,
+    /// Hours from the first compromise to the first detection.
+    TimeToDetectH,
+    /// Hours from the trial start to the first compromise.
+    FirstCompromiseH,
+    /// Events the engine processed.
+    Events,
+}
+
+impl CoreMetric {
+    /// Its id.
+    pub const fn id(self) -> MetricId {
+        MetricId(self as u16)
+    }
+}
+
+/// The engine's own metrics of one trial, typed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CoreOutcome {
+    /// Devices in the estate.
+    pub devices: u64,
+    /// Distinct devices ever compromised.
+    pub compromised: u64,
+    /// Most devices compromised at one time.
+    pub peak_compromised: u64,
+    /// Devices still compromised at the end.
+    pub still_compromised: u64,
+    /// Distinct devices that lost their function.
+    pub disrupted: u64,
+    /// Distinct devices cut off the network at some point.
+    pub isolated: u64,
+    /// Patches installed during the trial.
+    pub patches_installed: u64,
+    /// Patient records on devices an attacker controlled.
+    pub records_on_compromised_devices: u64,
+    /// Device-hours out of service.
     pub downtime_device_hours: f64,
-    /// The same, counting only life-critical and high-criticality devices.
+    /// The same for life-critical and high-criticality devices.
     pub critical_downtime_device_hours: f64,
     /// Whether any compromise was detected.
     pub detected: bool,
@@ -97,19 +96,59 @@ pub struct TrialOutcome {
     pub events: u64,
 }
 
+/// One trial's outcome: a row of `trials.parquet`, one value per metric
+/// the model declares, in declaration order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialOutcome {
+    /// The trial's index.
+    pub trial: u32,
+    /// The metrics' values.
+    pub values: Vec<MetricValue>,
+}
+
+impl TrialOutcome {
+    /// The value of metric `m`.
+    pub fn get(&self, m: MetricId) -> MetricValue {
+        self.values[usize::from(m.0)]
+    }
+
+    /// The engine's own metrics.
+    pub fn core(&self) -> CoreOutcome {
+        let count = |m: CoreMetric| self.get(m.id()).count();
+        let amount = |m: CoreMetric| self.get(m.id()).as_f64().unwrap_or(0.0);
+        let hours = |m: CoreMetric| self.get(m.id()).as_f64();
+        CoreOutcome {
+            devices: count(CoreMetric::Devices),
+            compromised: count(CoreMetric::Compromised),
+            peak_compromised: count(CoreMetric::PeakCompromised),
+            still_compromised: count(CoreMetric::StillCompromised),
+            disrupted: count(CoreMetric::Disrupted),
+            isolated: count(CoreMetric::Isolated),
+            patches_installed: count(CoreMetric::PatchesInstalled),
+            records_on_compromised_devices: count(CoreMetric::RecordsOnCompromisedDevices),
+            downtime_device_hours: amount(CoreMetric::DowntimeDeviceHours),
+            critical_downtime_device_hours: amount(CoreMetric::CriticalDowntimeDeviceHours),
+            detected: self.get(CoreMetric::Detected.id()) == MetricValue::Flag(true),
+            time_to_detect_h: hours(CoreMetric::TimeToDetectH),
+            first_compromise_h: hours(CoreMetric::FirstCompromiseH),
+            events: count(CoreMetric::Events),
+        }
+    }
+}
+
 /// The estate's state at one instant of a trial: a row of `timeseries.parquet`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sample {
     /// The instant (every event up to and including it has happened).
     pub time: SimTime,
-    /// Devices compromised now.
-    pub compromised: u32,
-    /// Devices disrupted now (lost their function, not yet restored).
-    pub disrupted: u32,
-    /// Devices isolated now.
-    pub isolated: u32,
+    /// Devices compromised at this instant.
+    pub compromised_now: u32,
+    /// Devices out of function at this instant (not yet restored).
+    pub disrupted_now: u32,
+    /// Devices cut off the network at this instant.
+    pub isolated_now: u32,
     /// Devices with at least one patch installed (before or during the trial).
-    pub patched: u32,
+    pub devices_patched: u32,
 }
 
 /// What happened to the devices of one type in one zone over a trial: a
@@ -117,9 +156,9 @@ pub struct Sample {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Breakdown {
     /// The zone.
-    pub zone: crate::network::ZoneId,
+    pub zone: ZoneId,
     /// The device type.
-    pub device_type: crate::estate::DeviceTypeId,
+    pub device_type: DeviceTypeId,
     /// Devices of that type in that zone.
     pub devices: u32,
     /// Of those, ever compromised.
@@ -141,25 +180,4 @@ pub struct TrialResult {
     pub samples: Vec<Sample>,
     /// Outcome per (zone, device type) pair that holds devices.
     pub breakdown: Vec<Breakdown>,
-}
-
-/// Running counters a trial keeps while it runs.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Tally {
-    pub compromised_now: u32,
-    pub disrupted_now: u32,
-    pub isolated_now: u32,
-    pub patched_devices: u32,
-    pub compromised_ever: u32,
-    pub peak_compromised: u32,
-    pub disrupted: u32,
-    pub isolated: u32,
-    pub restored: u32,
-    pub patched: u32,
-    pub records_exposed: u64,
-    pub downtime: SimDuration,
-    pub critical_downtime: SimDuration,
-    pub first_compromise: Option<SimTime>,
-    pub first_detection: Option<SimTime>,
-    pub events: u64,
 }

@@ -1,82 +1,30 @@
-//! Attacks and defences plug into the engine the way bevy plugins do: each
-//! is a [`PluginFactory`] that reads its own section of a scenario file
-//! (`[attacks.worm]`, `[defences.patching]`) and yields a [`Plugin`] that
-//! registers handlers once and sets up each trial. The engine never names
-//! one; a [`Registry`] lists those a program offers.
+//! Attacks and defences plug into the engine the way bevy plugins do. A
+//! [`PluginFactory`] reads one table of a scenario file (`[attacks.<id>]`,
+//! `[defences.<id>]`, naming it by `kind`) and yields a [`Plugin`] whose
+//! `build` declares what it contributes to a [`SimBuilder`]. A [`Registry`]
+//! lists the mechanisms a program offers; [`build_model`] configures a
+//! loaded scenario's tables from it and builds the model. The engine never
+//! names a mechanism.
+
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use toml::Spanned;
-use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use crate::engine::{Sim, SimBuilder};
-use crate::scenario::{Diagnostic, Scenario};
+use crate::model::{Model, SimBuilder};
+use crate::scenario::{Diagnostic, Scenario, ScenarioError, Section};
+use crate::vocabulary::{InstanceInfo, Role};
 
-/// Whether a plugin attacks or defends; it decides the table it lives in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Listed under `[attacks.<kind>]`.
-    Attack,
-    /// Listed under `[defences.<kind>]`.
-    Defence,
-}
-
-impl Role {
-    /// The scenario table holding plugins of this role.
-    pub fn table(self) -> &'static str {
-        match self {
-            Role::Attack => "attacks",
-            Role::Defence => "defences",
-        }
-    }
-
-    fn noun(self) -> &'static str {
-        match self {
-            Role::Attack => "attack",
-            Role::Defence => "defence",
-        }
-    }
-}
-
-/// A plugin's section of a scenario file, ready to deserialize with exact
-/// spans on every error.
-pub struct Section<'a> {
-    value: Spanned<DeValue<'a>>,
-    key_span: std::ops::Range<usize>,
-}
-
-impl Section<'_> {
-    /// Deserializes the section into the plugin's parameter struct
-    /// (use `#[serde(deny_unknown_fields)]` so typos are caught).
-    ///
-    /// # Errors
-    /// The TOML error as a diagnostic at the offending value.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Vec<Diagnostic>> {
-        T::deserialize(ValueDeserializer::from(self.value.clone())).map_err(|e| {
-            let mut d = Diagnostic::from_toml(&e);
-            if d.span.is_none() {
-                d.span = Some(self.key_span.clone());
-            }
-            vec![d]
-        })
-    }
-
-    /// Where the section's name stands, for errors about it as a whole.
-    pub fn span(&self) -> std::ops::Range<usize> {
-        self.key_span.clone()
-    }
-}
-
-/// Makes a plugin from its section of a scenario.
+/// Makes a plugin from its table of a scenario.
 pub trait PluginFactory: Send + Sync {
-    /// The key under the role's table, e.g. `worm`.
+    /// The mechanism's name, which tables give as `kind`, e.g. `worm`.
     fn kind(&self) -> &'static str;
     /// Attack or defence.
     fn role(&self) -> Role;
-    /// One line on what it models, for `--help`-like listings.
+    /// One line on what it models.
     fn summary(&self) -> &'static str;
-    /// JSON Schema of its section.
+    /// JSON Schema of its table.
     fn schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema;
-    /// Reads and checks its section against the scenario.
+    /// Reads and checks its table against the scenario.
     ///
     /// # Errors
     /// Every problem found, each with its span.
@@ -88,9 +36,9 @@ pub trait PluginFactory: Send + Sync {
 /// parsed parameters into a plugin. Parsing, span-carrying errors and the
 /// JSON Schema come with it.
 pub trait PluginSpec: Send + Sync + 'static {
-    /// The section's parameters.
+    /// The table's parameters.
     type Params: DeserializeOwned + schemars::JsonSchema;
-    /// The key under the role's table, e.g. `worm`.
+    /// The mechanism's name, e.g. `worm`.
     const KIND: &'static str;
     /// Attack or defence.
     const ROLE: Role;
@@ -129,15 +77,15 @@ impl<T: PluginSpec> PluginFactory for T {
     }
 }
 
-/// A configured attack or defence.
+/// A configured attack or defence instance.
 pub trait Plugin: Send + Sync {
-    /// Registers handlers and signal subscriptions, once per run.
-    fn build(&mut self, builder: &mut SimBuilder);
-    /// Inserts per-trial state and schedules the first events.
-    fn start_trial(&self, sim: &mut Sim);
+    /// Declares the instance's metrics and events and registers its
+    /// components, resources, handlers, subscriptions and start-of-trial
+    /// systems.
+    fn build(&self, builder: &mut SimBuilder);
 }
 
-/// The plugins a program offers, by role and kind.
+/// The mechanisms a program offers.
 #[derive(Clone, Default)]
 pub struct Registry {
     factories: Vec<&'static dyn PluginFactory>,
@@ -160,82 +108,110 @@ impl Registry {
     }
 }
 
-/// Configures every plugin a scenario names: defences first, then attacks,
-/// each group in kind order, so that defences set the stage (patches
-/// installed before the trial) before attacks look at it.
-pub(crate) fn configure_plugins(
-    scenario: &Scenario,
-    registry: &Registry,
-) -> Result<Vec<(Role, &'static str, Box<dyn Plugin>)>, Vec<Diagnostic>> {
-    let root = DeTable::parse(&scenario.source.text).map_err(|e| vec![Diagnostic::from_toml(&e)])?;
-    let mut plugins = Vec::new();
+/// Configures every attack and defence a scenario names from `registry`
+/// and builds the model: defences first, each role in id order, so that
+/// defences set the stage (patches installed before the trial) before
+/// attacks look at it.
+///
+/// # Errors
+/// [`ScenarioError::Invalid`] listing every problem found in the tables.
+pub fn build_model(scenario: Scenario, registry: &Registry) -> Result<Model, ScenarioError> {
+    let mut configured = Vec::new();
     let mut problems = Vec::new();
-    for role in [Role::Defence, Role::Attack] {
-        let Some(table) = root.get_ref().get(role.table()) else {
+    for section in &scenario.instances {
+        let kind = section.kind.get_ref();
+        let Some(factory) = registry.get(section.role, kind) else {
+            let noun = section.role.noun();
+            let known: Vec<&str> = registry.iter().filter(|f| f.role() == section.role).map(|f| f.kind()).collect();
+            problems.push(
+                Diagnostic::at(section.kind.span(), format!("unknown {noun} kind `{kind}`"))
+                    .with_help(format!("known {noun} kinds: {}", known.join(", "))),
+            );
             continue;
         };
-        let Some(entries) = table.get_ref().as_table() else {
-            problems
-                .push(Diagnostic::at(table.span(), format!("`{}` must be a table of {}s", role.table(), role.noun())));
-            continue;
-        };
-        let mut entries: Vec<_> = entries.iter().collect();
-        entries.sort_by(|a, b| a.0.get_ref().cmp(b.0.get_ref()));
-        for (key, value) in entries {
-            let kind: &str = key.get_ref();
-            let Some(factory) = registry.get(role, kind) else {
-                let known: Vec<&str> = registry.iter().filter(|f| f.role() == role).map(|f| f.kind()).collect();
-                problems.push(
-                    Diagnostic::at(key.span(), format!("unknown {} kind `{kind}`", role.noun())).with_help(format!(
-                        "known {} kinds: {}",
-                        role.noun(),
-                        known.join(", ")
-                    )),
-                );
-                continue;
-            };
-            if !value.get_ref().is_table() {
-                problems.push(Diagnostic::at(value.span(), format!("`{}.{kind}` must be a table", role.table())));
-                continue;
-            }
-            let section = Section { value: value.clone(), key_span: key.span() };
-            match factory.configure(&section, scenario) {
-                Ok(p) => plugins.push((role, factory.kind(), p)),
-                Err(mut d) => problems.append(&mut d),
-            }
+        match factory.configure(&scenario.section(section), &scenario) {
+            Ok(plugin) => configured.push((section.id.get_ref().clone(), factory, plugin)),
+            Err(mut d) => problems.append(&mut d),
         }
     }
-    if problems.is_empty() { Ok(plugins) } else { Err(problems) }
+    if !problems.is_empty() {
+        return Err(scenario.source.invalid(problems));
+    }
+    let mut builder = SimBuilder::new(Arc::new(scenario));
+    for (id, factory, plugin) in configured {
+        builder.begin(InstanceInfo {
+            id,
+            kind: factory.kind(),
+            role: factory.role(),
+            summary: factory.summary(),
+            story: None,
+        });
+        plugin.build(&mut builder);
+    }
+    Ok(builder.finish())
+}
+
+/// Loads a scenario and builds its model with `registry`: the two steps
+/// most callers want.
+///
+/// # Errors
+/// [`ScenarioError`] for an unreadable or invalid scenario.
+pub fn load_model(source: crate::ScenarioSource, registry: &Registry) -> Result<Model, ScenarioError> {
+    build_model(Scenario::load(source)?, registry)
 }
 
 /// The JSON Schema of the scenario format, including every registered
-/// plugin's section.
+/// mechanism's table.
 pub fn scenario_schema(registry: &Registry) -> schemars::Schema {
+    use schemars::_private::serde_json::{Map, Value, json};
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
-    let mut sections = [(Role::Attack, serde_json_map()), (Role::Defence, serde_json_map())];
+    let mut tables = [(Role::Attack, Map::new(), Vec::new()), (Role::Defence, Map::new(), Vec::new())];
+    let mut kinds = Vec::new();
     for f in registry.iter() {
-        let schema = f.schema(&mut generator);
-        let slot = if f.role() == Role::Attack { &mut sections[0].1 } else { &mut sections[1].1 };
-        slot.insert(f.kind().to_owned(), schema.to_value());
+        let schema = f.schema(&mut generator).to_value();
+        let slot = if f.role() == Role::Attack { &mut tables[0] } else { &mut tables[1] };
+        // A table keyed by the kind itself needs no `kind`; any other id must name one.
+        slot.1.insert(f.kind().to_owned(), schema.clone());
+        let mut required = schema;
+        if let Some(obj) = required.as_object_mut() {
+            obj.insert("required".into(), json!(["kind"]));
+        }
+        slot.2.push(required);
+        kinds.push((f.schema(&mut generator).to_value(), f.kind()));
     }
     let mut root = generator.into_root_schema_for::<crate::scenario::raw::RawScenario>();
-    if let Some(props) = root.get_mut("properties").and_then(|p| p.as_object_mut()) {
-        for (role, map) in sections {
+    // Every mechanism's parameters accept `kind`, naming that mechanism.
+    for (schema, kind) in kinds {
+        let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) else {
+            continue;
+        };
+        if let Some(props) = root
+            .get_mut("$defs")
+            .and_then(|d| d.get_mut(name))
+            .and_then(|d| d.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        {
+            props.insert(
+                "kind".into(),
+                json!({ "const": kind, "description": "The mechanism; may be left out when the table's id is the kind itself." }),
+            );
+        }
+    }
+    if let Some(props) = root.get_mut("properties").and_then(Value::as_object_mut) {
+        for (role, by_kind, any_id) in tables {
             props.insert(
                 role.table().to_owned(),
-                schemars::json_schema!({
-                    "description": format!("{}s, keyed by kind", role.noun()),
+                json!({
+                    "description": format!(
+                        "{}s, each a table keyed by its id; `kind` names the mechanism and defaults to the id",
+                        role.noun()
+                    ),
                     "type": "object",
-                    "properties": map,
-                    "additionalProperties": false
-                })
-                .to_value(),
+                    "properties": by_kind,
+                    "additionalProperties": { "anyOf": any_id }
+                }),
             );
         }
     }
     root
-}
-
-fn serde_json_map() -> schemars::_private::serde_json::Map<String, schemars::_private::serde_json::Value> {
-    Default::default()
 }

@@ -9,15 +9,18 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use crate::time::SimTime;
+use crate::vocabulary::InstanceId;
 
-/// Index of a handler registered with [`crate::SimBuilder::add_handler`].
+/// Index of a handler registered with [`crate::SimBuilder::handler`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HandlerId(pub u16);
 
 /// A scheduled event: at `time`, call `handler` with `target` and `tag`.
 ///
 /// `target` is usually a device index; `tag` is free for the handler (an
-/// epoch for lazy cancellation, a vulnerability index, …).
+/// epoch for lazy cancellation, a vulnerability index, …). A signal
+/// delivered to a subscriber carries the device in `target` and the event
+/// kind that caused it in `tag`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
     /// When the event fires.
@@ -28,6 +31,9 @@ pub struct Event {
     pub target: u32,
     /// Handler-defined data.
     pub tag: u64,
+    /// The attack or defence instance that registered the handler; set by
+    /// the engine when the event is delivered.
+    pub instance: InstanceId,
 }
 
 #[derive(PartialEq, Eq)]
@@ -96,7 +102,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn ev(time: u64, tag: u64) -> Event {
-        Event { time: SimTime(time), handler: HandlerId(0), target: 0, tag }
+        Event { time: SimTime(time), handler: HandlerId(0), target: 0, tag, instance: InstanceId(0) }
     }
 
     #[test]

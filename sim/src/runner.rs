@@ -1,41 +1,34 @@
-//! Runs trials: one [`Engine`] per scenario, one [`Sim`] per trial, trials
+//! Runs trials: one [`Engine`] per model, one world per trial, trials
 //! spread over threads with rayon and gathered in trial order.
 
 use std::ops::Range;
 use std::sync::Arc;
 
-use bevy_ecs::world::World;
-use rand::RngExt;
 use rayon::prelude::*;
 
-use crate::device::{Device, DeviceState};
-use crate::engine::{Program, Sim, SimBuilder};
+use crate::model::Model;
 use crate::outcome::TrialResult;
-use crate::plugin::Plugin;
-use crate::rng::trial_rng;
-use crate::scenario::{LoadedScenario, Scenario};
+use crate::scenario::Scenario;
+use crate::time::SimDuration;
 
-/// A scenario and its plugins, built once and shared by every trial.
+/// A model ready to run, shared by every trial.
 pub struct Engine {
-    scenario: Arc<Scenario>,
-    plugins: Vec<Box<dyn Plugin>>,
-    kinds: Vec<(crate::plugin::Role, &'static str)>,
-    program: Arc<Program>,
+    model: Arc<Model>,
 }
 
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    /// Seed of the random streams.
+    /// Seed of the random draws.
     pub seed: u64,
-    /// Which trials (trial `i` draws from stream `i`).
+    /// Which trials.
     pub trials: Range<u32>,
     /// Worker threads; 0 uses every core.
     pub threads: usize,
     /// Keep each trial's event log.
     pub record_events: bool,
     /// Sample the estate's state at this interval (none: no time series).
-    pub sample_every: Option<crate::time::SimDuration>,
+    pub sample_every: Option<SimDuration>,
 }
 
 /// Why a run could not start.
@@ -52,29 +45,24 @@ pub enum RunError {
 }
 
 impl Engine {
-    /// Builds the handler table from the scenario's plugins.
-    pub fn new(loaded: LoadedScenario) -> Self {
-        let LoadedScenario { scenario, mut plugins, kinds } = loaded;
-        let mut builder = SimBuilder::default();
-        for p in &mut plugins {
-            p.build(&mut builder);
-        }
-        Engine { scenario, plugins, kinds, program: Arc::new(builder.finish()) }
+    /// An engine for `model`.
+    pub fn new(model: Model) -> Self {
+        Engine { model: Arc::new(model) }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
     }
 
     /// The scenario.
     pub fn scenario(&self) -> &Arc<Scenario> {
-        &self.scenario
+        &self.model.scenario
     }
 
-    /// The role and kind of each configured attack and defence.
-    pub fn plugin_kinds(&self) -> &[(crate::plugin::Role, &'static str)] {
-        &self.kinds
-    }
-
-    /// Runs one trial. Its result depends only on (scenario, seed, trial).
+    /// Runs one trial. Its result depends only on (model, seed, trial).
     pub fn run_trial(&self, seed: u64, trial: u32, record_events: bool) -> TrialResult {
-        self.run_trial_sampled(seed, trial, record_events, None)
+        crate::trial::run_trial(&self.model, seed, trial, record_events, None)
     }
 
     /// Runs one trial, sampling the estate's state every `sample_every`.
@@ -83,30 +71,9 @@ impl Engine {
         seed: u64,
         trial: u32,
         record_events: bool,
-        sample_every: Option<crate::time::SimDuration>,
+        sample_every: Option<SimDuration>,
     ) -> TrialResult {
-        let mut rng = trial_rng(seed, trial);
-        let mut world = World::new();
-        let scenario = &self.scenario;
-        let mut components = Vec::with_capacity(scenario.devices.len());
-        for (i, slot) in scenario.devices.iter().enumerate() {
-            let t = &scenario.device_types[usize::from(slot.device_type.0)];
-            let mut state = DeviceState { unsupported: rng.random_bool(t.unsupported_os), ..Default::default() };
-            for &(v, share) in &t.vulnerabilities {
-                if rng.random_bool(share) {
-                    state.vulnerable |= 1 << v.0;
-                }
-            }
-            components.push((Device { index: i as u32, device_type: slot.device_type, zone: slot.zone }, state));
-        }
-        let devices = world.spawn_batch(components).collect();
-        let mut sim =
-            Sim::new(world, devices, scenario.clone(), self.program.clone(), rng, record_events, sample_every);
-        for p in &self.plugins {
-            p.start_trial(&mut sim);
-        }
-        sim.run();
-        sim.finish(trial)
+        crate::trial::run_trial(&self.model, seed, trial, record_events, sample_every)
     }
 
     /// Runs `options.trials` in parallel, calling `on_trial_done` after each,

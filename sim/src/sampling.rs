@@ -75,7 +75,7 @@ impl IndexedSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::trial_rng;
+    use crate::random::Key;
     use proptest::prelude::*;
     use std::collections::BTreeSet;
 
@@ -104,7 +104,7 @@ mod tests {
             s.insert(d);
         }
         s.remove(3);
-        let mut rng = trial_rng(1, 0);
+        let mut rng = Key::trial(1, 0).stream();
         let mut counts = [0u32; 10];
         for _ in 0..30_000 {
             counts[s.choose(&mut rng).unwrap() as usize] += 1;

@@ -9,9 +9,11 @@ pub mod run;
 pub mod schema;
 pub mod validate;
 
+mod progress;
+
 use std::path::Path;
 
-use iomtsim_sim::{LoadedScenario, Scenario, ScenarioSource};
+use iomtsim_sim::{Model, ScenarioSource};
 
 /// The reference hospital, run when no scenario is named.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/hospital/regional-flat.toml");
@@ -27,7 +29,7 @@ pub fn read_source(path: Option<&Path>) -> Result<ScenarioSource, iomtsim_sim::S
     }
 }
 
-/// Loads and validates a scenario with every shipped attack and defence.
-pub fn load(source: ScenarioSource) -> Result<LoadedScenario, iomtsim_sim::ScenarioError> {
-    Scenario::load(source, &iomtsim_attacks::registry())
+/// Loads a scenario and builds its model with every shipped attack and defence.
+pub fn load(source: ScenarioSource) -> Result<Model, iomtsim_sim::ScenarioError> {
+    iomtsim_sim::load_model(source, &iomtsim_attacks::registry())
 }

@@ -9,8 +9,8 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
     let mut failed = 0;
     for file in &args.files {
         match super::read_source(Some(file)).and_then(super::load) {
-            Ok(loaded) => {
-                let s = &loaded.scenario;
+            Ok(model) => {
+                let s = &model.scenario;
                 say!(
                     "ok: {} ({} devices of {} types in {} zones, {} conduits)",
                     file.display(),

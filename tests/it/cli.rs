@@ -1,8 +1,8 @@
 //! The program end to end: `run` writes the promised datasets, `schema`
 //! prints a usable schema.
 
-use iomtsim_analysis::polars::prelude::*;
 use iomtsim_analysis::read_parquet;
+use polars::prelude::*;
 
 use crate::{iomtsim, root};
 
@@ -44,10 +44,10 @@ fn run_writes_trials_events_and_manifest() {
         ("variant", DataType::String),
         ("trial", DataType::UInt32),
         ("seed", DataType::UInt64),
-        ("devices", DataType::UInt32),
-        ("compromised", DataType::UInt32),
-        ("peak_compromised", DataType::UInt32),
-        ("records_exposed", DataType::UInt64),
+        ("devices", DataType::UInt64),
+        ("compromised", DataType::UInt64),
+        ("peak_compromised", DataType::UInt64),
+        ("records_on_compromised_devices", DataType::UInt64),
         ("downtime_device_hours", DataType::Float64),
         ("detected", DataType::Boolean),
         ("time_to_detect_h", DataType::Float64),
@@ -58,7 +58,12 @@ fn run_writes_trials_events_and_manifest() {
     let trial_ids: Vec<u32> = trials.column("trial").unwrap().u32().unwrap().into_no_null_iter().collect();
     assert_eq!(trial_ids, (0..20).collect::<Vec<u32>>());
     assert!(trials.column("seed").unwrap().u64().unwrap().into_no_null_iter().all(|s| s == 7));
-    assert!(trials.column("devices").unwrap().u32().unwrap().into_no_null_iter().all(|d| d == 60));
+    assert!(trials.column("devices").unwrap().u64().unwrap().into_no_null_iter().all(|d| d == 60));
+    // Every mechanism's metrics are columns too, named by instance.
+    for column in ["worm.infections", "ransomware.encryptions", "monitoring.detections", "incident_response.isolations"]
+    {
+        assert!(trials.column(column).is_ok(), "trials.parquet lacks {column}");
+    }
     // Undetected trials have no time to detect.
     let detected = trials.column("detected").unwrap().bool().unwrap().clone();
     let ttd = trials.column("time_to_detect_h").unwrap().f64().unwrap().clone();
@@ -68,23 +73,32 @@ fn run_writes_trials_events_and_manifest() {
 
     let events = read_parquet(&res.join("events.parquet")).unwrap();
     let names: Vec<String> = events.get_column_names().iter().map(|s| s.to_string()).collect();
-    assert_eq!(names, ["trial", "time_s", "kind", "device", "device_type", "zone", "technique"]);
-    let compromised: u32 = trials.column("compromised").unwrap().u32().unwrap().sum().unwrap();
+    assert_eq!(
+        names,
+        ["trial", "time_s", "kind", "source", "technique", "transition", "device", "device_type", "zone"]
+    );
+    let compromised: u64 = trials.column("compromised").unwrap().u64().unwrap().sum().unwrap();
     let first_compromises = events
         .clone()
         .lazy()
-        .filter(col("kind").eq(lit("compromised")))
+        .filter(col("transition").eq(lit("compromised")))
         .select([col("device"), col("trial")])
         .unique(None, UniqueKeepStrategy::First)
         .collect()
         .unwrap()
-        .height() as u32;
+        .height() as u64;
     assert_eq!(first_compromises, compromised, "every compromised device has its event");
+    // Every event says who recorded it; the worm's spread is T1210, its entry has no technique.
     let techniques = events.column("technique").unwrap().str().unwrap().clone();
     let kinds = events.column("kind").unwrap().str().unwrap().clone();
-    for (k, t) in kinds.iter().zip(techniques.iter()) {
-        if k == Some("compromised") {
-            assert_eq!(t, Some("T1210"));
+    let sources = events.column("source").unwrap().str().unwrap().clone();
+    for ((k, t), src) in kinds.iter().zip(techniques.iter()).zip(sources.iter()) {
+        assert!(src.is_some());
+        match k {
+            Some("exploited") => assert_eq!((t, src), (Some("T1210"), Some("worm"))),
+            Some("entered") => assert_eq!((t, src), (None, Some("worm"))),
+            Some("encrypted") => assert_eq!((t, src), (Some("T1486"), Some("ransomware"))),
+            _ => {}
         }
     }
 
@@ -94,8 +108,9 @@ fn run_writes_trials_events_and_manifest() {
     assert_eq!(ts.height(), 20 * 85);
     let last =
         ts.clone().lazy().filter(col("time_h").eq(lit(168.0))).sort(["trial"], Default::default()).collect().unwrap();
-    let still: Vec<u32> = trials.column("still_compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
-    let at_end: Vec<u32> = last.column("compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
+    let still: Vec<u64> = trials.column("still_compromised").unwrap().u64().unwrap().into_no_null_iter().collect();
+    let at_end: Vec<u64> =
+        last.column("compromised_now").unwrap().u32().unwrap().into_no_null_iter().map(u64::from).collect();
     assert_eq!(still, at_end);
     // Where the harm lands adds up to the trial totals.
     let bd = read_parquet(&res.join("breakdown.parquet")).unwrap();
@@ -107,8 +122,9 @@ fn run_writes_trials_events_and_manifest() {
         .sort(["trial"], Default::default())
         .collect()
         .unwrap();
-    let summed: Vec<u32> = per_trial.column("compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
-    let totals: Vec<u32> = trials.column("compromised").unwrap().u32().unwrap().into_no_null_iter().collect();
+    let summed: Vec<u64> =
+        per_trial.column("compromised").unwrap().u32().unwrap().into_no_null_iter().map(u64::from).collect();
+    let totals: Vec<u64> = trials.column("compromised").unwrap().u64().unwrap().into_no_null_iter().collect();
     assert_eq!(summed, totals);
     assert!(per_trial.column("devices").unwrap().u32().unwrap().into_no_null_iter().all(|d| d == 60));
     let down_bd: Vec<f64> =
@@ -149,7 +165,7 @@ fn run_without_a_scenario_runs_the_reference_hospital() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let trials = read_parquet(&dir.path().join("out/regional-flat/trials.parquet")).unwrap();
     assert_eq!(trials.height(), 30);
-    assert!(trials.column("devices").unwrap().u32().unwrap().into_no_null_iter().all(|d| d > 5000));
+    assert!(trials.column("devices").unwrap().u64().unwrap().into_no_null_iter().all(|d| d > 5000));
 }
 
 #[test]
@@ -191,7 +207,7 @@ fn bad_arguments_exit_with_code_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = iomtsim(&root(), &["run", "tests/fixtures/base.toml", "--trials", "0"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--trials must be between 1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trials must hold between 1"));
 }
 
 #[test]

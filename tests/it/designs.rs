@@ -13,9 +13,9 @@ fn clearly_below(a: (f64, f64), b: (f64, f64)) -> bool {
 fn segmentation_cuts_compromised_devices_and_exposed_records() {
     let flat = run(&engine("scenarios/hospital/regional-flat.toml"), 300, 0);
     let segmented = run(&engine("scenarios/hospital/regional-segmented.toml"), 300, 0);
-    let c = |o: &iomtsim_sim::TrialOutcome| f64::from(o.compromised);
-    let r = |o: &iomtsim_sim::TrialOutcome| o.records_exposed as f64;
-    let k = |o: &iomtsim_sim::TrialOutcome| o.critical_downtime_device_hours;
+    let c = |o: &iomtsim_sim::CoreOutcome| o.compromised as f64;
+    let r = |o: &iomtsim_sim::CoreOutcome| o.records_on_compromised_devices as f64;
+    let k = |o: &iomtsim_sim::CoreOutcome| o.critical_downtime_device_hours;
     let (cf, cs) = (mean_ci(&flat, c), mean_ci(&segmented, c));
     assert!(clearly_below(cs, cf), "compromised: segmented {cs:?} vs flat {cf:?}");
     assert!(clearly_below(mean_ci(&segmented, r), mean_ci(&flat, r)), "records exposed");
@@ -29,7 +29,7 @@ fn patching_cuts_compromised_devices_in_the_reference_hospital() {
     let end = text.find("[defences.monitoring]").unwrap();
     let unpatched = format!("{}{}", &text[..start], &text[end..]);
     let faster = text.replace("coverage = 0.57", "coverage = 0.95");
-    let c = |o: &iomtsim_sim::TrialOutcome| f64::from(o.compromised);
+    let c = |o: &iomtsim_sim::CoreOutcome| o.compromised as f64;
     let base = mean_ci(&run(&engine_from_text("flat.toml", &text), 200, 0), c);
     let none = mean_ci(&run(&engine_from_text("unpatched.toml", &unpatched), 200, 0), c);
     let more = mean_ci(&run(&engine_from_text("more.toml", &faster), 200, 0), c);
@@ -37,12 +37,49 @@ fn patching_cuts_compromised_devices_in_the_reference_hospital() {
     assert!(clearly_below(more, base), "95% coverage {more:?} vs 57% {base:?}");
 }
 
+/// Every scenario file under `scenarios/`.
+pub fn shipped_scenarios() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "toml") {
+                out.push(f.strip_prefix(root()).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
-fn every_shipped_scenario_validates_and_runs() {
-    for entry in ["hospital/regional-flat.toml", "hospital/regional-segmented.toml", "teaching/flat-ward.toml"] {
-        let e = engine(&format!("scenarios/{entry}"));
-        let results = run(&e, 5, 0);
-        assert!(results.iter().all(|r| r.outcome.compromised >= 1), "{entry}: the outbreak starts");
+fn every_shipped_scenario_runs_and_every_mechanism_in_it_acts() {
+    let files = shipped_scenarios();
+    assert!(files.len() >= 6, "{files:?}");
+    for file in files {
+        let e = engine(&file);
+        let results = run(&e, 20, 0);
+        let model = e.model();
+        // The attack gets past its way in, but not everywhere.
+        let (mean, _) = mean_ci(&results, |o| o.compromised as f64);
+        assert!(mean > 1.5 && mean < f64::from(model.scenario.device_count()), "{file}: mean compromised {mean}");
+        // Every attack and defence the file configures changes something
+        // in some trial: none is there for show.
+        for (i, info) in model.instances.iter().enumerate() {
+            let own: Vec<_> = model
+                .metrics
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.source.is_some_and(|s| usize::from(s.0) == i))
+                .map(|(j, _)| iomtsim_sim::MetricId(j as u16))
+                .collect();
+            let acted = results.iter().any(|r| own.iter().any(|m| r.outcome.get(*m).as_f64().is_some_and(|v| v > 0.0)));
+            assert!(acted, "{file}: {} ({}) never acted in 20 trials", info.id, info.kind);
+        }
     }
 }
 

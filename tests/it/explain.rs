@@ -16,9 +16,14 @@ fn the_story_of_a_trial_agrees_with_its_dataset_row() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let story = std::fs::read_to_string(dir.path().join("story.md")).unwrap();
     assert!(story.starts_with("# flat-ward: trial 3"), "{story}");
-    for part in
-        ["## What happened", "## What the defences did", "## Summary", "Day 0, 09:00", "T1210", "The attack begins"]
-    {
+    for part in [
+        "## What happened",
+        "## What each attack and defence did",
+        "## Summary",
+        "Day 0, 09:00",
+        "T1210",
+        "The attack begins",
+    ] {
         assert!(story.contains(part), "the story lacks {part:?}:\n{story}");
     }
     // Time runs forwards through the story.
@@ -32,7 +37,7 @@ fn the_story_of_a_trial_agrees_with_its_dataset_row() {
     let run = iomtsim(dir.path(), &["run", &ward, "--trials", "4", "--out", "res"]);
     assert!(run.status.success());
     let trials = read_parquet(&dir.path().join("res/trials.parquet")).unwrap();
-    let compromised = trials.column("compromised").unwrap().u32().unwrap().get(3).unwrap();
+    let compromised = trials.column("compromised").unwrap().u64().unwrap().get(3).unwrap();
     assert!(
         story.contains(&format!("{compromised} of 200 devices were compromised")),
         "the summary disagrees with trials.parquet ({compromised}):\n{story}"

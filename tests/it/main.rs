@@ -11,7 +11,7 @@ mod report;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use iomtsim_sim::{Engine, RunOptions, Scenario, ScenarioSource, TrialResult};
+use iomtsim_sim::{Engine, RunOptions, ScenarioSource, TrialResult, load_model};
 
 /// The repository root (tests run with it as working directory).
 pub fn root() -> PathBuf {
@@ -30,8 +30,8 @@ pub fn engine(relative: &str) -> Engine {
 
 /// Loads scenario text, panicking with its diagnostics if invalid.
 pub fn engine_from_text(name: &str, text: &str) -> Engine {
-    match Scenario::load(ScenarioSource::from_text(name, text), &iomtsim_attacks::registry()) {
-        Ok(l) => Engine::new(l),
+    match load_model(ScenarioSource::from_text(name, text), &iomtsim_attacks::registry()) {
+        Ok(model) => Engine::new(model),
         Err(e) => panic!("{e}"),
     }
 }
@@ -44,8 +44,8 @@ pub fn run(engine: &Engine, n: u32, threads: usize) -> Vec<TrialResult> {
 }
 
 /// Mean of a metric with its 95% confidence half-width.
-pub fn mean_ci(results: &[TrialResult], metric: impl Fn(&iomtsim_sim::TrialOutcome) -> f64) -> (f64, f64) {
-    let xs: Vec<f64> = results.iter().map(|r| metric(&r.outcome)).collect();
+pub fn mean_ci(results: &[TrialResult], metric: impl Fn(&iomtsim_sim::CoreOutcome) -> f64) -> (f64, f64) {
+    let xs: Vec<f64> = results.iter().map(|r| metric(&r.outcome.core())).collect();
     let n = xs.len() as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use iomtsim_analysis::polars::prelude::*;
 use iomtsim_analysis::read_parquet;
+use polars::prelude::*;
 
 use crate::{iomtsim, root};
 
@@ -28,7 +28,11 @@ fn the_report_shows_the_datasets_numbers_and_escapes_scenario_text() {
 
     // Every mean and median in the table is the one in comparison.parquet.
     let cmp = read_parquet(&dir.path().join("cmp/comparison.parquet")).unwrap();
-    assert_eq!(cmp.height(), 2 * 7);
+    // Every outcome metric, the engine's own and each mechanism's, has a row per design.
+    let metric_names: std::collections::BTreeSet<String> =
+        cmp.column("metric").unwrap().str().unwrap().iter().map(|m| m.unwrap().to_owned()).collect();
+    assert!(metric_names.contains("compromised") && metric_names.contains("worm.infections"), "{metric_names:?}");
+    assert_eq!(cmp.height(), 2 * metric_names.len());
     let col_str =
         |c: &str| cmp.column(c).unwrap().str().unwrap().iter().map(|s| s.unwrap().to_owned()).collect::<Vec<_>>();
     let col_f64 = |c: &str| cmp.column(c).unwrap().f64().unwrap().iter().map(|x| x.unwrap()).collect::<Vec<_>>();
@@ -45,7 +49,7 @@ fn the_report_shows_the_datasets_numbers_and_escapes_scenario_text() {
     let base_mean = trials
         .clone()
         .lazy()
-        .filter(col("variant").eq(lit("bad-input-base")))
+        .filter(col("design").eq(lit("bad-input-base")))
         .select([col("compromised").cast(DataType::Float64).mean()])
         .collect()
         .unwrap()

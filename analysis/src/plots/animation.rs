@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use iomtsim_sim::{Scenario, Signal, SimTime, TrialResult};
+use iomtsim_sim::{Scenario, SimTime, Transition, TrialResult};
 use plotters::prelude::*;
 
 use super::{FONT, PlotError, register_font_once};
@@ -13,8 +13,11 @@ use crate::explain::clock;
 /// Per-zone compromised counts at each of `frames` instants from the first
 /// event to the last compromise or restoration (inclusive).
 pub(crate) fn zone_shares(scenario: &Scenario, result: &TrialResult, frames: usize) -> (Vec<SimTime>, Vec<Vec<u32>>) {
-    let spread: Vec<_> =
-        result.events.iter().filter(|e| matches!(e.kind, Signal::Compromised | Signal::Restored)).collect();
+    let spread: Vec<_> = result
+        .events
+        .iter()
+        .filter(|e| matches!(e.transition, Some(Transition::Compromised | Transition::Restored)))
+        .collect();
     let start = spread.first().map_or(SimTime::ZERO, |e| e.time);
     let end = spread.last().map_or(start, |e| e.time).max(SimTime(start.0 + 3_600_000_000));
     let frames = frames.max(2);
@@ -29,12 +32,12 @@ pub(crate) fn zone_shares(scenario: &Scenario, result: &TrialResult, frames: usi
             let e = spread[next];
             let d = e.device as usize;
             let z = usize::from(scenario.devices[d].zone.0);
-            match e.kind {
-                Signal::Compromised if !compromised[d] => {
+            match e.transition {
+                Some(Transition::Compromised) if !compromised[d] => {
                     compromised[d] = true;
                     per_zone[z] += 1;
                 }
-                Signal::Restored if compromised[d] => {
+                Some(Transition::Restored) if compromised[d] => {
                     compromised[d] = false;
                     per_zone[z] -= 1;
                 }

@@ -11,16 +11,16 @@ use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both
 /// The metrics drawn, with their axis labels.
 pub const DISTRIBUTION_METRICS: &[(&str, &str)] = &[
     ("compromised", "devices compromised"),
-    ("records_exposed", "patient records exposed"),
+    ("records_on_compromised_devices", "patient records on compromised devices"),
     ("downtime_device_hours", "downtime (device-hours)"),
     ("time_to_detect_h", "time to detect (hours)"),
 ];
 
-/// Sorted values of `metric` per variant (nulls dropped).
-pub(crate) fn sorted_values(trials: &DataFrame, metric: &str) -> PolarsResult<Vec<(String, Vec<f64>)>> {
+/// Sorted values of `metric` per group (nulls dropped).
+pub(crate) fn sorted_values(trials: &DataFrame, group: &str, metric: &str) -> PolarsResult<Vec<(String, Vec<f64>)>> {
     let mut out = Vec::new();
-    for variant in distinct_in_order(trials, "variant")? {
-        let rows = trials.clone().lazy().filter(col("variant").eq(lit(variant.as_str()))).collect()?;
+    for variant in distinct_in_order(trials, group)? {
+        let rows = trials.clone().lazy().filter(col(group).eq(lit(variant.as_str()))).collect()?;
         let mut v: Vec<f64> = rows.column(metric)?.cast(&DataType::Float64)?.f64()?.iter().flatten().collect();
         v.sort_by(f64::total_cmp);
         out.push((variant, v));
@@ -32,10 +32,10 @@ pub(crate) fn sorted_values(trials: &DataFrame, metric: &str) -> PolarsResult<Ve
 ///
 /// # Errors
 /// [`PlotError`] if the frame lacks a column or a file cannot be written.
-pub fn plot_distributions(trials: &DataFrame, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+pub fn plot_distributions(trials: &DataFrame, group: &str, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut panels = Vec::new();
     for (metric, label) in DISTRIBUTION_METRICS {
-        let data = sorted_values(trials, metric)
+        let data = sorted_values(trials, group, metric)
             .map_err(|source| PlotError::Data { plot: format!("distribution of {metric}"), source })?;
         panels.push((*label, data));
     }

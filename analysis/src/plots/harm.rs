@@ -28,21 +28,25 @@ impl HarmBy {
 
 /// Mean compromised devices per trial for each (group, variant), groups in
 /// order of first appearance.
-pub(crate) fn mean_harm(breakdown: &DataFrame, by: HarmBy) -> PolarsResult<(Vec<String>, Vec<(String, Vec<f64>)>)> {
+pub(crate) fn mean_harm(
+    breakdown: &DataFrame,
+    by: HarmBy,
+    series: &str,
+) -> PolarsResult<(Vec<String>, Vec<(String, Vec<f64>)>)> {
     let group = by.column();
     let per_trial = breakdown
         .clone()
         .lazy()
-        .group_by([col("variant"), col("trial"), col(group)])
+        .group_by([col(series), col("trial"), col(group)])
         .agg([col("compromised").sum().cast(DataType::Float64)])
-        .group_by([col("variant"), col(group)])
+        .group_by([col(series), col(group)])
         .agg([col("compromised").mean()])
         .collect()?;
     let groups = distinct_in_order(breakdown, group)?;
     let mut out = Vec::new();
-    for variant in distinct_in_order(breakdown, "variant")? {
+    for variant in distinct_in_order(breakdown, series)? {
         let mut means = vec![0.0; groups.len()];
-        let rows = per_trial.clone().lazy().filter(col("variant").eq(lit(variant.as_str()))).collect()?;
+        let rows = per_trial.clone().lazy().filter(col(series).eq(lit(variant.as_str()))).collect()?;
         for (g, m) in rows.column(group)?.str()?.iter().zip(rows.column("compromised")?.f64()?.iter()) {
             if let (Some(g), Some(m)) = (g, m)
                 && let Some(i) = groups.iter().position(|x| x == g)
@@ -59,13 +63,13 @@ pub(crate) fn mean_harm(breakdown: &DataFrame, by: HarmBy) -> PolarsResult<(Vec<
 ///
 /// # Errors
 /// [`PlotError`] if the frame lacks a column or a file cannot be written.
-pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, series: &str, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let what = match by {
         HarmBy::DeviceType => "device type",
         HarmBy::Zone => "zone",
     };
-    let (groups, data) =
-        mean_harm(breakdown, by).map_err(|source| PlotError::Data { plot: format!("harm by {what}"), source })?;
+    let (groups, data) = mean_harm(breakdown, by, series)
+        .map_err(|source| PlotError::Data { plot: format!("harm by {what}"), source })?;
     let variants = data.len().max(1);
     let x_max = data.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max).max(1.0) * 1.15;
     let height = (120 + 34 * groups.len() as u32 * variants as u32).max(300);

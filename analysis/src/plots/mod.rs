@@ -114,10 +114,10 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let breakdown = read("breakdown.parquet")?;
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| PlotError::Draw { path: out.clone(), reason: e.to_string() })?;
-    let mut files = plot_compromised_over_time(&timeseries, &out.join("compromised_over_time"))?;
-    files.extend(plot_distributions(&trials, &out.join("outcome_distributions"))?);
-    files.extend(plot_harm(&breakdown, HarmBy::DeviceType, &out.join("harm_by_device_type"))?);
-    files.extend(plot_harm(&breakdown, HarmBy::Zone, &out.join("harm_by_zone"))?);
+    let mut files = plot_compromised_over_time(&timeseries, "variant", &out.join("compromised_over_time"))?;
+    files.extend(plot_distributions(&trials, "variant", &out.join("outcome_distributions"))?);
+    files.extend(plot_harm(&breakdown, HarmBy::DeviceType, "variant", &out.join("harm_by_device_type"))?);
+    files.extend(plot_harm(&breakdown, HarmBy::Zone, "variant", &out.join("harm_by_zone"))?);
     Ok(files)
 }
 
@@ -160,14 +160,14 @@ mod tests {
             "variant" => ["a", "a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "b"],
             "trial" => [0u32, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2],
             "time_h" => [0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
-            "compromised" => [1u32, 10, 1, 20, 1, 30, 1, 1, 1, 2, 1, 3],
+            "compromised_now" => [1u32, 10, 1, 20, 1, 30, 1, 1, 1, 2, 1, 3],
         )
         .unwrap()
     }
 
     #[test]
     fn bands_are_the_quantiles_across_trials() {
-        let b = timeseries::bands(&timeseries(), "compromised").unwrap();
+        let b = timeseries::bands(&timeseries(), "variant", "compromised_now").unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].0, "a");
         let (t, lo, mid, hi) = b[0].1[1];
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn the_time_series_plot_draws_a_band_and_a_median_per_variant() {
         let dir = tempfile::tempdir().unwrap();
-        let files = plot_compromised_over_time(&timeseries(), &dir.path().join("ts")).unwrap();
+        let files = plot_compromised_over_time(&timeseries(), "variant", &dir.path().join("ts")).unwrap();
         assert_eq!(files.len(), 2);
         let svg = std::fs::read_to_string(dir.path().join("ts.svg")).unwrap();
         assert!(svg.contains("a (median)") && svg.contains("b (median)"), "legend names every variant");
@@ -204,12 +204,12 @@ mod tests {
             "downtime_device_hours" => [0.0, 0.0, 0.0, 0.0],
         )
         .unwrap();
-        let (groups, data) = harm::mean_harm(&breakdown, HarmBy::DeviceType).unwrap();
+        let (groups, data) = harm::mean_harm(&breakdown, HarmBy::DeviceType, "variant").unwrap();
         assert_eq!(groups, ["pump", "pc"]);
         // pump: (2) in trial 0, (0 + 3) in trial 1: mean 2.5; pc: 4 in trial 0 only: mean over its trials 4.
         assert_eq!(data[0].1, vec![2.5, 4.0]);
         let dir = tempfile::tempdir().unwrap();
-        plot_harm(&breakdown, HarmBy::Zone, &dir.path().join("z")).unwrap();
+        plot_harm(&breakdown, HarmBy::Zone, "variant", &dir.path().join("z")).unwrap();
         let svg = std::fs::read_to_string(dir.path().join("z.svg")).unwrap();
         let texts: Vec<&str> = svg
             .split("<text")

@@ -11,19 +11,20 @@ use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both
 /// One variant's band: (time in hours, 5th percentile, median, 95th percentile).
 pub(crate) type Band = Vec<(f64, f64, f64, f64)>;
 
-/// The bands of every variant of a `timeseries` frame, computed with polars.
-pub(crate) fn bands(timeseries: &DataFrame, metric: &str) -> PolarsResult<Vec<(String, Band)>> {
+/// The bands of every group (variant or design) of a `timeseries` frame,
+/// computed with polars.
+pub(crate) fn bands(timeseries: &DataFrame, group: &str, metric: &str) -> PolarsResult<Vec<(String, Band)>> {
     let q = |p: f64| col(metric).cast(DataType::Float64).quantile(lit(p), QuantileMethod::Linear);
     let stats = timeseries
         .clone()
         .lazy()
-        .group_by([col("variant"), col("time_h")])
+        .group_by([col(group), col("time_h")])
         .agg([q(0.05).alias("p05"), q(0.5).alias("p50"), q(0.95).alias("p95")])
-        .sort(["variant", "time_h"], Default::default())
+        .sort([group, "time_h"], Default::default())
         .collect()?;
     let mut out = Vec::new();
-    for variant in distinct_in_order(timeseries, "variant")? {
-        let rows = stats.clone().lazy().filter(col("variant").eq(lit(variant.as_str()))).collect()?;
+    for variant in distinct_in_order(timeseries, group)? {
+        let rows = stats.clone().lazy().filter(col(group).eq(lit(variant.as_str()))).collect()?;
         let f = |c: &str| -> PolarsResult<Vec<f64>> { Ok(rows.column(c)?.f64()?.into_no_null_iter().collect()) };
         let (t, lo, mid, hi) = (f("time_h")?, f("p05")?, f("p50")?, f("p95")?);
         out.push((variant, (0..t.len()).map(|i| (t[i], lo[i], mid[i], hi[i])).collect()));
@@ -31,12 +32,13 @@ pub(crate) fn bands(timeseries: &DataFrame, metric: &str) -> PolarsResult<Vec<(S
     Ok(out)
 }
 
-/// Draws compromised devices over time to `<stem>.svg` and `<stem>.png`.
+/// Draws the devices compromised at each moment to `<stem>.svg` and
+/// `<stem>.png`, one colour per value of the `group` column.
 ///
 /// # Errors
 /// [`PlotError`] if the frame lacks a column or a file cannot be written.
-pub fn plot_compromised_over_time(timeseries: &DataFrame, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let data = bands(timeseries, "compromised")
+pub fn plot_compromised_over_time(timeseries: &DataFrame, group: &str, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let data = bands(timeseries, group, "compromised_now")
         .map_err(|source| PlotError::Data { plot: "compromised over time".into(), source })?;
     let t_max = data.iter().flat_map(|(_, b)| b.iter().map(|r| r.0)).fold(1.0f64, f64::max);
     let y_max = data.iter().flat_map(|(_, b)| b.iter().map(|r| r.3)).fold(1.0f64, f64::max) * 1.1;
@@ -53,7 +55,7 @@ pub fn plot_compromised_over_time(timeseries: &DataFrame, stem: &Path) -> Result
         chart
             .configure_mesh()
             .x_desc(format!("time since the trial started ({unit})"))
-            .y_desc("devices compromised")
+            .y_desc("devices compromised at that moment")
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()

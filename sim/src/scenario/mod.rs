@@ -1,28 +1,33 @@
-//! Scenario files: reading, validating, and handing plugins their sections.
+//! Scenario files: reading and validating them into data.
 //!
-//! Loading has two stages. The file is first read into the serde shape of
-//! [`raw`] (syntax, types, unknown fields and value ranges are caught there,
-//! with the exact span), then cross-references are checked and resolved into
-//! a [`Scenario`] of indices. Every problem found is reported, each at its
-//! file, line and column. Sizes are checked against [`limits`] before
-//! anything is allocated for them.
+//! The text is parsed once, into a TOML tree that keeps the span of every
+//! key and value ([`Document`]). The scenario's own fields are read from it
+//! into the serde shape of [`raw`] (syntax, types, unknown fields and value
+//! ranges are caught there, with the exact span), then cross-references are
+//! checked and resolved into a [`Scenario`] of indices. The attack and
+//! defence tables are kept as [`InstanceSection`]s pointing into the tree,
+//! for a registry to configure later: loading knows no mechanism. Every
+//! problem found is reported, each at its file, line and column. Sizes are
+//! checked against [`limits`] before anything is allocated for them.
 
 mod diagnostic;
+mod document;
 pub mod raw;
 mod validate;
 
 use std::path::Path;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use toml::Spanned;
 
 pub use diagnostic::{Diagnostic, ScenarioError, line_col};
+pub use document::{Document, Section};
 
-use crate::distribution::Distribution;
 use crate::estate::{DeviceType, DeviceTypeId, Placement, VulnId, Vulnerability};
 use crate::network::{Conduit, Network, Service, ServiceId, Zone, ZoneId};
-use crate::plugin::{Plugin, Registry};
 use crate::time::SimDuration;
+use crate::vocabulary::Role;
 
 /// Limits that keep a mistyped scenario from exhausting memory.
 pub mod limits {
@@ -38,6 +43,8 @@ pub mod limits {
     pub const MAX_TRIALS: u32 = 1_000_000;
     /// Longest trial.
     pub const MAX_DURATION_DAYS: u64 = 3_650;
+    /// Most attack and defence instances in one scenario.
+    pub const MAX_INSTANCES: usize = 256;
 }
 
 /// A scenario file's name and text.
@@ -81,19 +88,34 @@ impl ScenarioSource {
         ScenarioSource { file: file.into(), text: text.into() }
     }
 
-    fn invalid(&self, diagnostics: Vec<Diagnostic>) -> ScenarioError {
+    pub(crate) fn invalid(&self, diagnostics: Vec<Diagnostic>) -> ScenarioError {
         ScenarioError::Invalid { file: self.file.clone(), source_text: self.text.clone(), diagnostics }
     }
 }
 
-/// One device slot: its type and zone. Devices are numbered by their order
-/// in `placement`, so a device's number means the same in every trial.
+/// One device slot: its type, zone and ordinal within its type. Devices are
+/// numbered by their order in `placement`; the ordinal within the type is
+/// what stays the same when another design places the device elsewhere.
 #[derive(Clone, Copy, Debug)]
 pub struct DeviceSlot {
     /// Its type.
     pub device_type: DeviceTypeId,
     /// Its zone.
     pub zone: ZoneId,
+    /// Its number among the devices of its type.
+    pub ordinal: u32,
+}
+
+/// An attack or defence table of the scenario (`[attacks.<id>]`), not yet
+/// configured: which mechanism it names and where its parameters stand.
+#[derive(Clone, Debug)]
+pub struct InstanceSection {
+    /// Attack or defence.
+    pub role: Role,
+    /// Its id: the table's key.
+    pub id: Spanned<String>,
+    /// The mechanism: the table's `kind`, or its id when it has none.
+    pub kind: Spanned<String>,
 }
 
 /// A validated scenario: every reference resolved to an index.
@@ -129,43 +151,40 @@ pub struct Scenario {
     pub placements: Vec<Placement>,
     /// Every device, numbered by placement order.
     pub devices: Vec<DeviceSlot>,
+    /// The attack and defence tables: defences first, each role in id order.
+    pub instances: Vec<InstanceSection>,
+    /// The parsed file, holding each instance's parameters with their spans.
+    pub document: Arc<Document>,
     /// The file it came from.
     pub source: ScenarioSource,
 }
 
-/// A scenario together with the configured attacks and defences it names.
-pub struct LoadedScenario {
-    /// The scenario.
-    pub scenario: Arc<Scenario>,
-    /// Its plugins, defences first, each group in kind order.
-    pub plugins: Vec<Box<dyn Plugin>>,
-    /// The role and kind of each plugin, in the same order.
-    pub kinds: Vec<(crate::plugin::Role, &'static str)>,
-}
-
 impl Scenario {
-    /// Loads and validates a scenario, configuring the plugins its
-    /// `[attacks.*]` and `[defences.*]` tables name from `registry`.
+    /// Reads and validates a scenario. The attacks and defences it names
+    /// are kept as sections for a registry to configure
+    /// ([`crate::build_model`]).
     ///
     /// # Errors
     /// [`ScenarioError::Invalid`] listing every problem found.
-    pub fn load(source: ScenarioSource, registry: &Registry) -> Result<LoadedScenario, ScenarioError> {
-        let text = source.text.clone();
-        if text.trim().is_empty() {
+    pub fn load(source: ScenarioSource) -> Result<Scenario, ScenarioError> {
+        if source.text.trim().is_empty() {
             return Err(source.invalid(vec![
                 Diagnostic::whole_file("the scenario file is empty")
                     .with_help("start from a shipped scenario, e.g. scenarios/teaching/flat-ward.toml"),
             ]));
         }
-        let raw: raw::RawScenario = match toml::from_str(&text) {
-            Ok(raw) => raw,
-            Err(e) => return Err(source.invalid(vec![Diagnostic::from_toml(&e)])),
-        };
-        let scenario = validate::validate(raw, source.clone()).map_err(|d| source.invalid(d))?;
-        let configured = crate::plugin::configure_plugins(&scenario, registry).map_err(|d| source.invalid(d))?;
-        let kinds = configured.iter().map(|(role, kind, _)| (*role, *kind)).collect();
-        let plugins = configured.into_iter().map(|(_, _, p)| p).collect();
-        Ok(LoadedScenario { scenario: Arc::new(scenario), plugins, kinds })
+        let document = Document::parse(source.text.clone()).map_err(|e| source.invalid(vec![e]))?;
+        let raw = raw::RawScenario::deserialize(document.deserializer())
+            .map_err(|e| source.invalid(vec![Diagnostic::from_toml(&e)]))?;
+        let (instances, problems) = document.instance_sections();
+        match validate::validate(raw, source.clone(), instances, Arc::new(document)) {
+            Ok(scenario) if problems.is_empty() => Ok(scenario),
+            Ok(_) => Err(source.invalid(problems)),
+            Err(mut d) => {
+                d.extend(problems);
+                Err(source.invalid(d))
+            }
+        }
     }
 
     /// Number of devices.
@@ -173,7 +192,12 @@ impl Scenario {
         self.devices.len() as u32
     }
 
-    /// Resolves a zone reference from a plugin's section.
+    /// The parameters of an attack or defence table, ready to parse.
+    pub fn section(&self, instance: &InstanceSection) -> Section<'_> {
+        self.document.section(instance)
+    }
+
+    /// Resolves a zone reference from a mechanism's section.
     ///
     /// # Errors
     /// A diagnostic at the reference listing the zones that exist.
@@ -181,7 +205,7 @@ impl Scenario {
         lookup(r, "zone", self.zones.iter().map(|z| z.id.as_str())).map(|i| ZoneId(i as u16))
     }
 
-    /// Resolves a vulnerability reference from a plugin's section.
+    /// Resolves a vulnerability reference from a mechanism's section.
     ///
     /// # Errors
     /// A diagnostic at the reference listing the vulnerabilities that exist.
@@ -189,7 +213,7 @@ impl Scenario {
         lookup(r, "vulnerability", self.vulnerabilities.iter().map(|v| v.id.as_str())).map(|i| VulnId(i as u8))
     }
 
-    /// Resolves a device-type reference from a plugin's section.
+    /// Resolves a device-type reference from a mechanism's section.
     ///
     /// # Errors
     /// A diagnostic at the reference listing the device types that exist.
@@ -197,14 +221,22 @@ impl Scenario {
         lookup(r, "device type", self.device_types.iter().map(|t| t.id.as_str())).map(|i| DeviceTypeId(i as u16))
     }
 
+    /// Resolves a reference to another attack or defence of this scenario
+    /// (of `role`, when given), returning its index in [`Scenario::instances`].
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the instances that exist.
+    pub fn instance_ref(&self, r: &Spanned<String>, role: Option<Role>) -> Result<usize, Diagnostic> {
+        let what = role.map_or("mechanism", Role::noun);
+        let of_role = || self.instances.iter().filter(move |i| role.is_none_or(|x| i.role == x));
+        let i = lookup(r, what, of_role().map(|i| i.id.get_ref().as_str()))?;
+        let id = of_role().nth(i).map(|s| s.id.get_ref().clone()).unwrap_or_default();
+        Ok(self.instances.iter().position(|s| *s.id.get_ref() == id).unwrap_or(0))
+    }
+
     /// The service a name refers to.
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
         self.services.iter().position(|s| s.id == name).map(|i| ServiceId(i as u8))
-    }
-
-    /// The patch lag of a device type: its own, or `default`.
-    pub fn patch_lag<'a>(&'a self, t: DeviceTypeId, default: &'a Distribution) -> &'a Distribution {
-        self.device_types[usize::from(t.0)].patch_lag.as_ref().unwrap_or(default)
     }
 
     /// Devices per zone, for reports.

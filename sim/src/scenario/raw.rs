@@ -7,7 +7,6 @@ use serde::de::IgnoredAny;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-use crate::distribution::Distribution;
 use crate::estate::{Criticality, Probability};
 use crate::time::{Offset, SimDuration};
 
@@ -57,11 +56,15 @@ pub struct RawScenario {
     pub device_types: Vec<RawDeviceType>,
     /// How many devices of each type sit in which zone.
     pub placement: Vec<RawPlacement>,
-    /// Attacks, keyed by kind (`[attacks.worm]`); see each kind's fields.
+    /// Attacks, each a table keyed by its id (`[attacks.wannacry]`) naming
+    /// its mechanism in `kind` (which defaults to the id); see each kind's
+    /// fields.
     #[serde(default)]
     #[schemars(skip)]
     pub attacks: BTreeMap<Spanned<String>, IgnoredAny>,
-    /// Defences, keyed by kind (`[defences.patching]`); see each kind's fields.
+    /// Defences, each a table keyed by its id (`[defences.patching]`) naming
+    /// its mechanism in `kind` (which defaults to the id); see each kind's
+    /// fields.
     #[serde(default)]
     #[schemars(skip)]
     pub defences: BTreeMap<Spanned<String>, IgnoredAny>,
@@ -176,13 +179,8 @@ pub struct RawDeviceType {
     /// patches (MDS2 CSUP); they never receive a patch.
     #[serde(default)]
     pub unsupported_os: Probability,
-    /// Time from a patch's release to its installation on one of these
-    /// devices, when the patching defence runs; overrides its default lag
-    /// (devices that need the vendor to patch them take longer).
-    #[serde(default)]
-    pub patch_lag: Option<Distribution>,
-    /// Patient records each device holds; counted as exposed when the device
-    /// is compromised.
+    /// Patient records each device holds; counted as on a compromised
+    /// device when an attacker controls it.
     #[serde(default)]
     pub patient_records: u64,
     /// Clinical criticality; downtime of `life-critical` and `high` devices

@@ -6,18 +6,24 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::raw::RawScenario;
-use super::{DeviceSlot, Diagnostic, Scenario, ScenarioSource, limits, lookup};
+use std::sync::Arc;
+
+use super::{DeviceSlot, Diagnostic, Document, InstanceSection, Scenario, ScenarioSource, limits, lookup};
 use crate::estate::{DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability};
 use crate::network::{BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
 use crate::time::SimDuration;
 
 /// Checks every cross-reference and limit of `raw`.
-pub(super) fn validate(raw: RawScenario, source: ScenarioSource) -> Result<Scenario, Vec<Diagnostic>> {
+pub(super) fn validate(
+    raw: RawScenario,
+    source: ScenarioSource,
+    instances: Vec<InstanceSection>,
+    document: Arc<Document>,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let mut v = Validator::default();
 
     let name = raw.name.get_ref().clone();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) || name.starts_with('.')
-    {
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) || name.starts_with('.') {
         v.push(
             Diagnostic::at(raw.name.span(), format!("scenario name `{name}` cannot name an output folder"))
                 .with_help("use letters, digits, `-`, `_` and `.`, e.g. `regional-flat`"),
@@ -197,7 +203,6 @@ pub(super) fn validate(raw: RawScenario, source: ScenarioSource) -> Result<Scena
             services,
             vulnerabilities: vulns,
             unsupported_os: t.unsupported_os.get(),
-            patch_lag: t.patch_lag.clone(),
             patient_records: t.patient_records,
             criticality: t.criticality,
         });
@@ -250,8 +255,15 @@ pub(super) fn validate(raw: RawScenario, source: ScenarioSource) -> Result<Scena
         return Err(v.diagnostics);
     }
     let mut devices = Vec::with_capacity(total as usize);
+    let mut per_type = vec![0u32; device_types.len()];
     for p in &placements {
-        devices.extend(std::iter::repeat_n(DeviceSlot { device_type: p.device_type, zone: p.zone }, p.count as usize));
+        let next = &mut per_type[usize::from(p.device_type.0)];
+        devices.extend((*next..*next + p.count).map(|ordinal| DeviceSlot {
+            device_type: p.device_type,
+            zone: p.zone,
+            ordinal,
+        }));
+        *next += p.count;
     }
     let network = Network::new(&zones, &conduits);
     Ok(Scenario {
@@ -270,6 +282,8 @@ pub(super) fn validate(raw: RawScenario, source: ScenarioSource) -> Result<Scena
         device_types,
         placements,
         devices,
+        instances,
+        document,
         source,
     })
 }

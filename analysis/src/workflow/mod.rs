@@ -1,0 +1,105 @@
+//! The work behind each command, as library functions the program calls:
+//! running a scenario batch by batch into a crash-safe output folder,
+//! running it again from its manifest, and comparing designs. Progress and
+//! interruption come in as arguments, so the program only parses arguments
+//! and prints.
+
+mod compare;
+mod run;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use compare::{CompareReport, CompareRequest, compare_designs};
+pub use run::{RunReport, RunRequest, Trials, rerun_request, run_scenario};
+
+use crate::output::OutputError;
+use crate::store::StoreError;
+
+/// How a command's work failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// The scenario could not be read or is invalid (exit code 2).
+    #[error(transparent)]
+    Scenario(#[from] iomtsim_sim::ScenarioError),
+    /// The request is impossible as given (exit code 2); the message says why.
+    #[error("{0}")]
+    Usage(String),
+    /// The output folder refused the run.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The user stopped the work; what was finished is kept (exit code 130).
+    #[error("{0}")]
+    Interrupted(String),
+    /// The work could not be done (a disk refused, a thread pool did not start).
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl From<OutputError> for WorkflowError {
+    fn from(e: OutputError) -> Self {
+        WorkflowError::Runtime(e.to_string())
+    }
+}
+
+impl From<polars::error::PolarsError> for WorkflowError {
+    fn from(e: polars::error::PolarsError) -> Self {
+        WorkflowError::Runtime(e.to_string())
+    }
+}
+
+impl From<crate::plots::PlotError> for WorkflowError {
+    fn from(e: crate::plots::PlotError) -> Self {
+        WorkflowError::Runtime(e.to_string())
+    }
+}
+
+/// Reports progress of long work; the program draws it as a bar.
+pub trait Progress: Sync {
+    /// Work of `total` trials begins, described by `what`.
+    fn start(&self, what: &str, total: u64);
+    /// One more trial is done.
+    fn advance(&self);
+    /// The work is over.
+    fn finish(&self);
+}
+
+/// No progress report.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: &str, _: u64) {}
+    fn advance(&self) {}
+    fn finish(&self) {}
+}
+
+/// A stop request, set by the program's signal handler and checked between
+/// batches.
+pub struct Stop(AtomicBool);
+
+impl Stop {
+    /// No stop requested yet.
+    pub const fn new() -> Self {
+        Stop(AtomicBool::new(false))
+    }
+
+    /// Requests a stop.
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was requested.
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for Stop {
+    fn default() -> Self {
+        Stop::new()
+    }
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,419 @@
+//! What a mechanism's systems see of the trial: the [`Sim`] system
+//! parameter. It holds the clock and the events scheduled since the engine
+//! last looked, the devices' shared state, the trial's books (counters behind the engine's own
+//! metrics, every declared metric's value, the event log) and the keys of
+//! the trial's random draws.
+//!
+//! Every change to a device's shared state goes through a transition method
+//! here ([`Sim::compromise`], [`Sim::detect`], …) that checks it applies,
+//! keeps the books, records the event with its kind (and so its
+//! provenance), and raises a signal that subscribed mechanisms receive at
+//! the same instant, after the system that caused it returns.
+
+use std::sync::Arc;
+
+use bevy_ecs::entity::Entity;
+use bevy_ecs::prelude::{Query, ResMut, Resource};
+use bevy_ecs::system::SystemParam;
+
+use crate::device::{DeviceIndex, DeviceState, Transition};
+use crate::estate::VulnId;
+use crate::model::Model;
+use crate::outcome::{EventRecord, Sample};
+use crate::queue::{Event, HandlerId};
+use crate::random::Key;
+use crate::scenario::{DeviceSlot, Scenario};
+use crate::time::{SimDuration, SimTime};
+use crate::vocabulary::{EventKind, EventKindId, InstanceId, MetricId, MetricValue};
+
+/// Scheduling an event before the current instant is refused rather than
+/// silently reordering time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot schedule an event at {at:?}, before the current time {now:?}")]
+pub struct SchedulingError {
+    /// The requested instant.
+    pub at: SimTime,
+    /// The current instant.
+    pub now: SimTime,
+}
+
+/// A change or event waiting to be delivered to subscribers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Signal {
+    pub device: DeviceIndex,
+    pub kind: EventKindId,
+    pub transition: Option<Transition>,
+}
+
+/// Counters behind the engine's own metrics.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Books {
+    pub compromised_now: u32,
+    pub disrupted_now: u32,
+    pub isolated_now: u32,
+    pub devices_patched: u32,
+    pub compromised_ever: u64,
+    pub peak_compromised: u64,
+    pub disrupted_ever: u64,
+    pub isolated_ever: u64,
+    pub patches_installed: u64,
+    pub records_on_compromised_devices: u64,
+    pub downtime: SimDuration,
+    pub critical_downtime: SimDuration,
+    pub first_compromise: Option<SimTime>,
+    pub first_detection: Option<SimTime>,
+    pub events: u64,
+}
+
+/// The trial's clock, newly scheduled events and books: a resource,
+/// reached through [`Sim`].
+#[derive(Resource)]
+pub struct TrialCore {
+    pub(crate) model: Arc<Model>,
+    /// Events scheduled since the loop last looked; it moves them into its
+    /// queue, so the queue itself stays outside the world.
+    pub(crate) scheduled: Vec<Event>,
+    pub(crate) now: SimTime,
+    pub(crate) horizon: SimTime,
+    pub(crate) root: Key,
+    pub(crate) entities: Vec<Entity>,
+    pub(crate) pending: Vec<Signal>,
+    pub(crate) books: Books,
+    pub(crate) values: Vec<MetricValue>,
+    pub(crate) log: Option<Vec<EventRecord>>,
+    pub(crate) samples: Vec<Sample>,
+    pub(crate) started: bool,
+}
+
+impl TrialCore {
+    pub(crate) fn new(model: Arc<Model>, root: Key, entities: Vec<Entity>, record_events: bool) -> Self {
+        let horizon = SimTime::ZERO + model.scenario.duration;
+        let values = model.metrics.iter().map(|m| MetricValue::zero(m.kind)).collect();
+        TrialCore {
+            model,
+            scheduled: Vec::new(),
+            now: SimTime::ZERO,
+            horizon,
+            root,
+            entities,
+            pending: Vec::new(),
+            books: Books::default(),
+            values,
+            log: record_events.then(Vec::new),
+            samples: Vec::new(),
+            started: false,
+        }
+    }
+
+    /// The estate's state now, for the time series.
+    pub(crate) fn sample(&self, time: SimTime) -> Sample {
+        let b = &self.books;
+        Sample {
+            time,
+            compromised_now: b.compromised_now,
+            disrupted_now: b.disrupted_now,
+            isolated_now: b.isolated_now,
+            devices_patched: b.devices_patched,
+        }
+    }
+
+    fn push(&mut self, device: DeviceIndex, kind: EventKindId, transition: Option<Transition>) {
+        if let Some(log) = &mut self.log {
+            log.push(EventRecord { time: self.now, kind, device, transition });
+        }
+        self.pending.push(Signal { device, kind, transition });
+    }
+}
+
+/// The trial as a mechanism's systems see it. Take it as a parameter of a
+/// handler or a start-of-trial system:
+///
+/// ```ignore
+/// fn isolate(In(e): In<Event>, mut sim: Sim, response: Res<Instances<Response>>) { … }
+/// ```
+#[derive(SystemParam)]
+pub struct Sim<'w, 's> {
+    core: ResMut<'w, TrialCore>,
+    states: Query<'w, 's, &'static mut DeviceState>,
+}
+
+impl Sim<'_, '_> {
+    /// The current instant.
+    pub fn now(&self) -> SimTime {
+        self.core.now
+    }
+
+    /// When the trial ends.
+    pub fn horizon(&self) -> SimTime {
+        self.core.horizon
+    }
+
+    /// The scenario being simulated.
+    pub fn scenario(&self) -> &Scenario {
+        &self.core.model.scenario
+    }
+
+    /// The model: the scenario and every declaration.
+    pub fn model(&self) -> &Arc<Model> {
+        &self.core.model
+    }
+
+    /// Devices in the estate.
+    pub fn device_count(&self) -> u32 {
+        self.core.entities.len() as u32
+    }
+
+    /// What device `d` is: its type, zone and ordinal within its type.
+    pub fn device(&self, d: DeviceIndex) -> DeviceSlot {
+        self.core.model.scenario.devices[d as usize]
+    }
+
+    /// The shared state of device `d`.
+    pub fn state(&self, d: DeviceIndex) -> DeviceState {
+        *self.states.get(self.core.entities[d as usize]).expect("every device has a DeviceState")
+    }
+
+    /// The entity of device `d`, for a mechanism's own components.
+    pub fn entity(&self, d: DeviceIndex) -> Entity {
+        self.core.entities[d as usize]
+    }
+
+    /// The declaration of event kind `k`.
+    pub fn event_kind(&self, k: EventKindId) -> &EventKind {
+        &self.core.model.events[usize::from(k.0)]
+    }
+
+    /// The key of instance `i`'s random draws in this trial; extend it with
+    /// a purpose and what the draw is about, e.g.
+    /// `sim.key(e.instance).named("detect").with(sim.identity(d))`.
+    pub fn key(&self, i: InstanceId) -> Key {
+        self.core.root.with(self.core.model.instance_keys[usize::from(i.0)])
+    }
+
+    /// The stable identity of device `d` as a key part: its type's id and
+    /// its ordinal within the type, the same in every design that has it.
+    pub fn identity(&self, d: DeviceIndex) -> u64 {
+        self.core.model.identity[d as usize]
+    }
+
+    /// Schedules `handler` after `delay`. Events past the horizon are
+    /// dropped, since they can never fire.
+    pub fn schedule_in(&mut self, delay: SimDuration, handler: HandlerId, target: u32, tag: u64) {
+        let time = self.core.now + delay;
+        if time <= self.core.horizon {
+            self.core.scheduled.push(Event { time, handler, target, tag, instance: InstanceId(0) });
+        }
+    }
+
+    /// Schedules `handler` at an absolute instant.
+    ///
+    /// # Errors
+    /// [`SchedulingError`] if `time` is before now.
+    pub fn schedule_at(
+        &mut self,
+        time: SimTime,
+        handler: HandlerId,
+        target: u32,
+        tag: u64,
+    ) -> Result<(), SchedulingError> {
+        if time < self.core.now {
+            return Err(SchedulingError { at: time, now: self.core.now });
+        }
+        if time <= self.core.horizon {
+            self.core.scheduled.push(Event { time, handler, target, tag, instance: InstanceId(0) });
+        }
+        Ok(())
+    }
+
+    /// Adds `n` to count metric `m`.
+    pub fn add(&mut self, m: MetricId, n: u64) {
+        if let MetricValue::Count(v) = &mut self.core.values[usize::from(m.0)] {
+            *v += n;
+        }
+    }
+
+    /// Raises peak metric `m` to `n` if it is higher.
+    pub fn peak(&mut self, m: MetricId, n: u64) {
+        if let MetricValue::Count(v) = &mut self.core.values[usize::from(m.0)] {
+            *v = (*v).max(n);
+        }
+    }
+
+    /// Adds `x` to amount metric `m`.
+    pub fn add_amount(&mut self, m: MetricId, x: f64) {
+        if let MetricValue::Amount(v) = &mut self.core.values[usize::from(m.0)] {
+            *v += x;
+        }
+    }
+
+    /// Sets flag metric `m`.
+    pub fn raise(&mut self, m: MetricId) {
+        if let MetricValue::Flag(v) = &mut self.core.values[usize::from(m.0)] {
+            *v = true;
+        }
+    }
+
+    /// Sets hours metric `m` to `hours`, unless it was set before.
+    pub fn set_hours(&mut self, m: MetricId, hours: f64) {
+        if let MetricValue::Hours(v) = &mut self.core.values[usize::from(m.0)] {
+            v.get_or_insert(hours);
+        }
+    }
+
+    /// Records an event of kind `kind` about device `d` that changes none
+    /// of its shared state (a phish clicked, a dose changed). Subscribers to
+    /// every event receive it.
+    pub fn record(&mut self, d: DeviceIndex, kind: EventKindId) {
+        self.core.push(d, kind, None);
+    }
+
+    /// Applies `change` to device `d`, accounting downtime when the device
+    /// goes out of or back into service; returns the state before and after.
+    fn change(&mut self, d: DeviceIndex, change: impl FnOnce(&mut DeviceState)) -> (DeviceState, DeviceState) {
+        let now = self.core.now;
+        let entity = self.core.entities[d as usize];
+        let mut state = self.states.get_mut(entity).expect("every device has a DeviceState");
+        let before = *state;
+        change(&mut state);
+        let mut accrued = None;
+        match (before.unavailable(), state.unavailable()) {
+            (false, true) => state.unavailable_since = Some(now),
+            (true, false) => {
+                let span = state.unavailable_since.take().map_or(SimDuration::ZERO, |since| now - since);
+                state.downtime += span;
+                accrued = Some(span);
+            }
+            _ => {}
+        }
+        let after = *state;
+        let books = &mut self.core.books;
+        let count = |counter: &mut u32, was: bool, is: bool| {
+            if is && !was {
+                *counter += 1;
+            } else if was && !is {
+                *counter -= 1;
+            }
+        };
+        count(&mut books.compromised_now, before.compromised, after.compromised);
+        count(&mut books.disrupted_now, before.disrupted, after.disrupted);
+        count(&mut books.isolated_now, before.isolated, after.isolated);
+        count(&mut books.devices_patched, before.patched != 0, after.patched != 0);
+        books.peak_compromised = books.peak_compromised.max(u64::from(books.compromised_now));
+        if let Some(span) = accrued {
+            books.downtime += span;
+            if self.core.model.critical[d as usize] {
+                self.core.books.critical_downtime += span;
+            }
+        }
+        (before, after)
+    }
+
+    /// An attacker takes control of `d` (the event kind says how). Returns
+    /// false, changing nothing, if it is already compromised or isolated.
+    pub fn compromise(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        let s = self.state(d);
+        if s.compromised || s.isolated {
+            return false;
+        }
+        let (before, _) = self.change(d, |s| {
+            s.compromised = true;
+            s.ever_compromised = true;
+        });
+        if !before.ever_compromised {
+            let records = self.core.model.records[d as usize];
+            let books = &mut self.core.books;
+            books.compromised_ever += 1;
+            books.records_on_compromised_devices += records;
+        }
+        let now = self.core.now;
+        self.core.books.first_compromise.get_or_insert(now);
+        self.core.push(d, kind, Some(Transition::Compromised));
+        true
+    }
+
+    /// `d` loses its function (encrypted, bricked, flooded) and stays out of
+    /// service until restored. It need not be compromised: a denial of
+    /// service needs no foothold. Returns false if already disrupted.
+    pub fn disrupt(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        if self.state(d).disrupted {
+            return false;
+        }
+        let (before, _) = self.change(d, |s| {
+            s.disrupted = true;
+            s.ever_disrupted = true;
+        });
+        if !before.ever_disrupted {
+            self.core.books.disrupted_ever += 1;
+        }
+        self.core.push(d, kind, Some(Transition::Disrupted));
+        true
+    }
+
+    /// The compromise of `d` is detected (the event kind says by whom).
+    /// Returns false if `d` is not compromised or its compromise is known.
+    pub fn detect(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        let s = self.state(d);
+        if !s.compromised || s.detected {
+            return false;
+        }
+        self.change(d, |s| s.detected = true);
+        let now = self.core.now;
+        self.core.books.first_detection.get_or_insert(now);
+        self.core.push(d, kind, Some(Transition::Detected));
+        true
+    }
+
+    /// `d` is cut off the network: it can neither be reached nor reach
+    /// others, and is out of service. Returns false if already isolated.
+    pub fn isolate(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        if self.state(d).isolated {
+            return false;
+        }
+        let (before, _) = self.change(d, |s| {
+            s.isolated = true;
+            s.ever_isolated = true;
+        });
+        if !before.ever_isolated {
+            self.core.books.isolated_ever += 1;
+        }
+        self.core.push(d, kind, Some(Transition::Isolated));
+        true
+    }
+
+    /// `d` is rebuilt clean and returned to service. Events scheduled for
+    /// its earlier compromise become stale (its epoch moves on).
+    pub fn restore(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        self.change(d, |s| {
+            s.compromised = false;
+            s.disrupted = false;
+            s.isolated = false;
+            s.detected = false;
+            s.epoch += 1;
+        });
+        self.core.push(d, kind, Some(Transition::Restored));
+        true
+    }
+
+    /// Installs the patch for `v` on `d`. Returns false if `d` does not
+    /// carry `v` or it is already patched.
+    pub fn patch(&mut self, d: DeviceIndex, v: VulnId, kind: EventKindId) -> bool {
+        if !self.state(d).exposed_to(v) {
+            return false;
+        }
+        self.change(d, |s| s.patched |= 1 << v.0);
+        self.core.books.patches_installed += 1;
+        self.core.push(d, kind, Some(Transition::Patched));
+        true
+    }
+
+    /// Marks `v` as patched on `d` before the trial starts (the patch was
+    /// installed before time zero): no event, no signal. Only start-of-trial
+    /// systems may call it.
+    ///
+    /// # Panics
+    /// If the trial has started.
+    pub fn patch_before_start(&mut self, d: DeviceIndex, v: VulnId) {
+        assert!(!self.core.started, "patch_before_start is for start-of-trial systems");
+        self.change(d, |s| s.patched |= 1 << v.0);
+    }
+}

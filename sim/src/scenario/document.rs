@@ -1,0 +1,171 @@
+//! A scenario file parsed once into a TOML tree that keeps the span of every
+//! key and value, kept alongside its text so that each attack or defence
+//! can be configured from its own table later, with errors pointing at the
+//! exact value.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::{Diagnostic, InstanceSection, limits};
+use crate::vocabulary::Role;
+
+type Root<'a> = Spanned<DeTable<'a>>;
+
+self_cell::self_cell!(
+    /// The parsed scenario file: its text and the tree borrowed from it.
+    pub struct Document {
+        owner: Arc<str>,
+        #[covariant]
+        dependent: Root,
+    }
+    impl {Debug}
+);
+
+impl Document {
+    /// Parses `text`.
+    ///
+    /// # Errors
+    /// The TOML syntax error, at its place.
+    pub(crate) fn parse(text: Arc<str>) -> Result<Document, Diagnostic> {
+        Document::try_new(text, |t| DeTable::parse(t)).map_err(|e| Diagnostic::from_toml(&e))
+    }
+
+    /// A deserializer over the whole file, for the scenario's own fields.
+    pub(crate) fn deserializer(&self) -> toml::de::Deserializer<'_> {
+        toml::de::Deserializer::from(self.borrow_dependent().clone())
+    }
+
+    /// The attack and defence tables: defences first, each role in id
+    /// order, with every problem of their shape (not a table, a `kind`
+    /// that is not a string, an id used twice or unusable as a column name).
+    pub(crate) fn instance_sections(&self) -> (Vec<InstanceSection>, Vec<Diagnostic>) {
+        let root = self.borrow_dependent().get_ref();
+        let mut sections: Vec<InstanceSection> = Vec::new();
+        let mut problems = Vec::new();
+        for role in [Role::Defence, Role::Attack] {
+            let Some(table) = root.get(role.table()) else { continue };
+            let Some(entries) = table.get_ref().as_table() else {
+                problems.push(Diagnostic::at(
+                    table.span(),
+                    format!("`{}` must be a table of {}s, each keyed by its id", role.table(), role.noun()),
+                ));
+                continue;
+            };
+            for (key, value) in entries.iter() {
+                let id: &str = key.get_ref();
+                let Some(fields) = value.get_ref().as_table() else {
+                    problems.push(Diagnostic::at(value.span(), format!("`{}.{id}` must be a table", role.table())));
+                    continue;
+                };
+                if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    problems.push(
+                        Diagnostic::at(key.span(), format!("{} id `{id}` cannot name a dataset column", role.noun()))
+                            .with_help("use letters, digits, `-` and `_`, e.g. `wannacry` or `second-wave`"),
+                    );
+                    continue;
+                }
+                if let Some(other) = sections.iter().find(|s| s.id.get_ref() == id) {
+                    problems.push(
+                        Diagnostic::at(
+                            key.span(),
+                            format!(
+                                "`{id}` names both {} {} and {} {}",
+                                article(other.role),
+                                other.role.noun(),
+                                article(role),
+                                role.noun()
+                            ),
+                        )
+                        .with_help("give every attack and defence its own id"),
+                    );
+                    continue;
+                }
+                let kind = match fields.get("kind") {
+                    None => Spanned::new(key.span(), id.to_owned()),
+                    Some(k) => match k.get_ref().as_str() {
+                        Some(s) => Spanned::new(k.span(), s.to_owned()),
+                        None => {
+                            problems.push(
+                                Diagnostic::at(k.span(), "`kind` must be a string naming a mechanism")
+                                    .with_help("e.g. kind = \"worm\"; `iomtsim schema` lists every kind"),
+                            );
+                            continue;
+                        }
+                    },
+                };
+                sections.push(InstanceSection { role, id: Spanned::new(key.span(), id.to_owned()), kind });
+            }
+        }
+        if sections.len() > limits::MAX_INSTANCES {
+            problems.push(Diagnostic::whole_file(format!(
+                "at most {} attacks and defences are supported, found {}",
+                limits::MAX_INSTANCES,
+                sections.len()
+            )));
+        }
+        (sections, problems)
+    }
+
+    /// The parameters of one attack or defence table.
+    pub(crate) fn section(&self, instance: &InstanceSection) -> Section<'_> {
+        let root = self.borrow_dependent().get_ref();
+        let table = root.get(instance.role.table()).and_then(|t| t.get_ref().as_table());
+        let value = table.and_then(|t| t.get(instance.id.get_ref().as_str())).cloned().map(|mut v| {
+            if let DeValue::Table(fields) = v.get_mut() {
+                fields.remove("kind");
+            }
+            v
+        });
+        Section { value, key_span: instance.id.span(), id: instance.id.get_ref().clone() }
+    }
+}
+
+fn article(role: Role) -> &'static str {
+    match role {
+        Role::Attack => "an",
+        Role::Defence => "a",
+    }
+}
+
+/// An attack or defence table of a scenario, ready to deserialize into the
+/// mechanism's parameters with exact spans on every error.
+pub struct Section<'a> {
+    value: Option<Spanned<DeValue<'a>>>,
+    key_span: Range<usize>,
+    id: String,
+}
+
+impl Section<'_> {
+    /// Deserializes the table (less its `kind`) into the mechanism's
+    /// parameter struct (use `#[serde(deny_unknown_fields)]` so typos are
+    /// caught).
+    ///
+    /// # Errors
+    /// The TOML error as a diagnostic at the offending value.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Vec<Diagnostic>> {
+        let Some(value) = &self.value else {
+            return Err(vec![Diagnostic::at(self.key_span.clone(), "this table has no parameters")]);
+        };
+        T::deserialize(ValueDeserializer::from(value.clone())).map_err(|e| {
+            let mut d = Diagnostic::from_toml(&e);
+            if d.span.is_none() {
+                d.span = Some(self.key_span.clone());
+            }
+            vec![d]
+        })
+    }
+
+    /// The instance's id: the table's key.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Where the table's name stands, for errors about it as a whole.
+    pub fn span(&self) -> Range<usize> {
+        self.key_span.clone()
+    }
+}
