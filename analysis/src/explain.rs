@@ -47,6 +47,12 @@ fn episodes<'a>(scenario: &Scenario, events: &'a [EventRecord]) -> Vec<Episode<'
 
 fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
     let mut counts: Vec<(u16, usize)> = Vec::new();
+    let mut seen: Vec<u32> = events.iter().map(|e| e.device).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let distinct: Vec<&EventRecord> =
+        seen.iter().filter_map(|d| events.iter().find(|e| e.device == *d).copied()).collect();
+    let events = &distinct[..];
     for e in events {
         let t = scenario.devices[e.device as usize].device_type.0;
         match counts.iter_mut().find(|(x, _)| *x == t) {

@@ -108,10 +108,10 @@ impl Plugin for IncidentResponse {
     }
 }
 
-/// The draws of one device's response are keyed by the device and the
-/// epoch of the compromise being answered.
+/// The draws of one device's response are keyed by the compromise being
+/// answered (and the device's epoch, for a device detected while clean).
 fn key(sim: &Sim, e: &Event, epoch: u64) -> Key {
-    sim.key(e.instance).with(sim.identity(e.target)).with(epoch)
+    sim.key(e.instance).and(sim.state(e.target).cause).with(epoch)
 }
 
 fn plan_isolation(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {

@@ -9,6 +9,8 @@
 mod incident_response;
 mod monitoring;
 mod patching;
+#[cfg(test)]
+mod probe;
 mod ransomware;
 mod worm;
 
@@ -18,17 +20,16 @@ pub use patching::{PatchingFactory, PatchingParams};
 pub use ransomware::{RansomwareFactory, RansomwareParams};
 pub use worm::{WormFactory, WormParams};
 
-use iomtsim_sim::Registry;
+use iomtsim_sim::{PluginFactory, Registry};
 
 /// Every attack and defence this crate offers.
 pub fn registry() -> Registry {
-    Registry::new(vec![
-        &WormFactory,
-        &RansomwareFactory,
-        &PatchingFactory,
-        &MonitoringFactory,
-        &IncidentResponseFactory,
-    ])
+    #[allow(unused_mut)]
+    let mut mechanisms: Vec<&'static dyn PluginFactory> =
+        vec![&WormFactory, &RansomwareFactory, &PatchingFactory, &MonitoringFactory, &IncidentResponseFactory];
+    #[cfg(test)]
+    mechanisms.push(&probe::ProbeFactory);
+    Registry::new(mechanisms)
 }
 
 #[cfg(test)]

@@ -96,14 +96,14 @@ impl Plugin for Monitoring {
 }
 
 /// A device was compromised: if its zone is watched, this compromise will
-/// be seen after the time to detect. Both draws are keyed by the device and
-/// its epoch, so they do not depend on what else happened.
+/// be seen after the time to detect. Both draws are keyed by the
+/// compromise, so they do not depend on what else happened.
 fn compromise_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>>) {
     let w = watches.get(e.instance);
     let d = e.target;
     let zone = usize::from(sim.device(d).zone.0);
     let epoch = u64::from(sim.state(d).epoch);
-    let key = sim.key(e.instance).with(sim.identity(d)).with(epoch);
+    let key = sim.key(e.instance).and(sim.state(d).cause);
     if key.named("seen").bernoulli(w.plan.coverage[zone]) {
         let delay = w.plan.time_to_detect.sample(&mut key.named("delay").stream());
         sim.schedule_in(delay, w.detect, d, epoch);

@@ -153,7 +153,8 @@ fn follow(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
     }
     let d = e.target;
     let epoch = u64::from(sim.state(d).epoch);
-    let delay = p.plan.delay.sample(&mut sim.key(e.instance).named("delay").with(sim.identity(d)).with(epoch).stream());
+    let cause = sim.state(d).cause;
+    let delay = p.plan.delay.sample(&mut sim.key(e.instance).named("delay").and(cause).stream());
     sim.schedule_in(delay, p.ids.encrypt, d, epoch);
 }
 
@@ -166,7 +167,7 @@ fn encrypt(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
     if sim.disrupt(e.target, p.ids.encrypted) {
         sim.add(p.ids.encryptions, 1);
         if let Some(noticed) = &p.plan.noticed_after {
-            let key = sim.key(e.instance).named("noticed").with(sim.identity(e.target)).with(e.tag);
+            let key = sim.key(e.instance).named("noticed").and(s.cause);
             let delay = noticed.sample(&mut key.stream());
             sim.schedule_in(delay, p.ids.report, e.target, e.tag);
         }

@@ -5,21 +5,28 @@
 //! Each infected host scans as a Poisson process at `scans_per_hour`; each
 //! scan goes to a host drawn uniformly from the `k` hosts it can reach on
 //! the exploit's service, and takes it with probability `exploit_success`
-//! if that host is vulnerable, unpatched, uninfected and not isolated. By
-//! Poisson thinning this is independent per-pair transmission at rate
-//! `scans_per_hour × exploit_success / k`, and since every host of a zone
-//! reaches the same hosts, every susceptible host of a zone is under the
-//! same infection pressure: the zone's pressure.
+//! if that host is vulnerable, unpatched, uninfected and not isolated (by
+//! Poisson thinning, independent per-pair transmission at rate
+//! `scans_per_hour × exploit_success / k`). So a scanner's *successful*
+//! scans form a Poisson stream whose rate is `scans_per_hour ×
+//! exploit_success ×` the share of the hosts it reaches that are
+//! susceptible, the same for every scanner of a zone.
 //!
-//! The spread is drawn with Sellke's construction (Sellke 1983): each host
-//! draws, from a key of its own identity, a resistance `Q ~ Exp(1)` once,
-//! and falls when the pressure it has accumulated while susceptible reaches
-//! `Q`. This is exactly the Markovian process above, and it makes common
-//! random numbers hold: in two designs, hosts under the same pressure fall
-//! in the same order, so the designs meet the same random events wherever
-//! their difference does not reach. Each zone keeps its susceptible hosts
-//! ordered by the pressure at which they fall; the next infection is the
-//! zone whose accumulated pressure reaches its lowest threshold first.
+//! The spread is drawn with Sellke's time-change construction (Sellke
+//! 1983), applied to each scanner: a scanner succeeds each time the rate it
+//! has accumulated since it began crosses the next of its own
+//! unit-exponential thresholds, drawn from a key of its identity; the host
+//! it takes is in a zone chosen in proportion to the susceptible hosts it
+//! reaches there, and is that zone's susceptible host with the lowest rank,
+//! a key of that host's identity (together, a uniform draw). This is exactly the
+//! Markovian process above, and it makes common random numbers hold: when
+//! two designs differ in their conduits, the same infected host succeeds at
+//! nearly the same moments in both (its rate is a share of susceptible
+//! hosts, which segmentation changes little), and takes the same host
+//! wherever that host is within its reach in both. Without these keys, two
+//! designs' outbreaks part ways at the first infection and never meet again.
+//! Only successes are events, so a host that reaches no susceptible host
+//! costs nothing.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -176,8 +183,8 @@ struct WormPlan {
     candidates: Vec<DeviceIndex>,
     external_sources: u32,
     kill_switch_after: Option<SimDuration>,
-    /// For each zone B, the zones whose hosts reach B on the service.
-    sources_into: Vec<Vec<ZoneId>>,
+    /// For each zone A, the zones its hosts reach on the service.
+    reach: Vec<Vec<ZoneId>>,
     /// For each zone A, how many hosts a host in A reaches (K_A, counting
     /// itself when it is one of them).
     reach_size: Vec<u32>,
@@ -203,12 +210,12 @@ impl WormPlan {
                 listeners[usize::from(d.zone.0)] += 1;
             }
         }
-        let mut sources_into = vec![Vec::new(); s.zones.len()];
+        let mut reach = vec![Vec::new(); s.zones.len()];
         let mut reach_size = vec![0u32; s.zones.len()];
         let mut reaches_itself = vec![false; s.zones.len()];
         for a in (0..s.zones.len()).map(|i| ZoneId(i as u16)) {
             for b in s.network.reachable_zones(a, service) {
-                sources_into[usize::from(b.0)].push(a);
+                reach[usize::from(a.0)].push(b);
                 reach_size[usize::from(a.0)] += listeners[usize::from(b.0)];
                 if a == b {
                     reaches_itself[usize::from(a.0)] = true;
@@ -225,7 +232,7 @@ impl WormPlan {
             candidates,
             external_sources: p.external_sources,
             kill_switch_after: p.kill_switch_after,
-            sources_into,
+            reach,
             reach_size,
             reaches_itself,
             listens,
@@ -279,204 +286,232 @@ impl Plugin for Worm {
     }
 }
 
-/// A threshold in a zone's ordering: the accumulated pressure at which a
-/// host falls (non-negative, so its bits order like the number).
-type Threshold = Reverse<(u64, DeviceIndex)>;
+/// A heap entry ordered by a number that is never negative, so that its
+/// bits order like the number: (the number's bits, who).
+type Entry = Reverse<(u64, u32)>;
+
+/// An infected host, or an outside source, scanning for this worm.
+#[derive(Clone, Copy)]
+struct Scanner {
+    /// The pressure its class must accumulate for its next success.
+    due: f64,
+    /// Successes so far (each draws the next from its own key).
+    n: u64,
+    /// The key of its draws: this worm, this host and its epoch.
+    key: Key,
+}
 
 /// One trial's outbreak of one worm instance.
+///
+/// Scanners are grouped in classes: the scanners of one zone that are, or
+/// are not, among the hosts they reach (an outside source is one that is
+/// not). All scanners of a class succeed at the same rate: scans per
+/// second × exploit success × the share of the hosts they reach that are
+/// susceptible. Each scanner's successes are the times its class's
+/// accumulated rate crosses its own unit-exponential thresholds.
 struct Outbreak {
     plan: Arc<WormPlan>,
     ids: Ids,
     started: bool,
     stopped: bool,
-    /// Per zone: the pressure accumulated on each of its hosts since the start.
+    /// Per zone: susceptible hosts by rank (entries whose device has left
+    /// are skipped), and how many there are.
+    ranked: Vec<BinaryHeap<Entry>>,
+    susceptible: Vec<u32>,
+    /// Per device: its rank while susceptible, else `NOT_RANKED`.
+    rank_of: Vec<u64>,
+    /// Per scanner (devices, then outside sources): its state while it scans.
+    scanners: Vec<Option<Scanner>>,
+    /// Per class: the rate accumulated since the start, the current rate
+    /// per scanner (successes per second), and its scanners by due pressure.
     accumulated: Vec<f64>,
-    /// Per zone: the current pressure on each of its hosts (infections per
-    /// second for a susceptible host).
-    pressure: Vec<f64>,
+    rate: Vec<f64>,
+    due: Vec<BinaryHeap<Entry>>,
     /// When `accumulated` was last brought up to date.
     last: SimTime,
-    /// Per zone: its susceptible hosts by the accumulated pressure at which
-    /// they fall (entries whose device has since left are skipped).
-    thresholds: Vec<BinaryHeap<Threshold>>,
-    /// Per device: its threshold while it is susceptible, else NaN.
-    threshold_of: Vec<f64>,
-    /// Per device: whether it scans for this worm.
-    scanning: Vec<bool>,
-    /// Per zone: scanning hosts, and how many of them are among the hosts
-    /// they reach.
-    scanners: Vec<u32>,
-    scanners_in_reach: Vec<u32>,
-    /// Outside sources scanning from the entry zone.
-    external: u32,
-    /// Bumped whenever a rate changes; a pending infection with an older
+    /// Bumped whenever a rate changes; a pending success with an older
     /// generation is stale.
     generation: u64,
-    /// Scratch: scans per second per host reached, from each source zone.
-    source_rates: Vec<f64>,
 }
+
+const NOT_RANKED: u64 = u64::MAX;
 
 impl Outbreak {
     fn new(plan: Arc<WormPlan>, ids: Ids, devices: usize, zones: usize) -> Self {
+        let sources = devices + plan.external_sources as usize;
         Outbreak {
             plan,
             ids,
             started: false,
             stopped: false,
-            accumulated: vec![0.0; zones],
-            pressure: vec![0.0; zones],
+            ranked: vec![BinaryHeap::new(); zones],
+            susceptible: vec![0; zones],
+            rank_of: vec![NOT_RANKED; devices],
+            scanners: vec![None; sources],
+            accumulated: vec![0.0; 2 * zones],
+            rate: vec![0.0; 2 * zones],
+            due: vec![BinaryHeap::new(); 2 * zones],
             last: SimTime::ZERO,
-            thresholds: vec![BinaryHeap::new(); zones],
-            threshold_of: vec![f64::NAN; devices],
-            scanning: vec![false; devices],
-            scanners: vec![0; zones],
-            scanners_in_reach: vec![0; zones],
-            external: 0,
             generation: 0,
-            source_rates: Vec::with_capacity(zones),
         }
     }
 
     /// Whether `d` would be taken by the exploit now.
-    fn susceptible(&self, sim: &Sim, d: DeviceIndex) -> bool {
+    fn is_susceptible(&self, sim: &Sim, d: DeviceIndex) -> bool {
         self.plan.listens(sim.device(d).device_type) && sim.state(d).susceptible_to(self.plan.vuln)
     }
 
-    /// Adds `d` to its zone's ordering: it falls once its zone accumulates
-    /// its resistance on top of what the zone has accumulated already.
-    fn enter(&mut self, sim: &Sim, instance: InstanceId, d: DeviceIndex) {
+    /// Ranks `d` among its zone's susceptible hosts by a key of its
+    /// identity: the lowest-ranked falls first, which makes each victim a
+    /// uniform draw, and the same device in every design that has it.
+    fn rank(&mut self, sim: &Sim, instance: InstanceId, d: DeviceIndex) {
         let zone = usize::from(sim.device(d).zone.0);
         let epoch = u64::from(sim.state(d).epoch);
-        let resistance = sim.key(instance).named("resistance").with(sim.identity(d)).with(epoch).exp1();
-        let threshold = self.accumulated[zone] + resistance;
-        self.threshold_of[d as usize] = threshold;
-        self.thresholds[zone].push(Reverse((threshold.to_bits(), d)));
+        let rank = sim.key(instance).named("rank").with(sim.identity(d)).with(epoch).value().min(NOT_RANKED - 1);
+        self.rank_of[d as usize] = rank;
+        self.ranked[zone].push(Reverse((rank, d)));
+        self.susceptible[zone] += 1;
     }
 
-    fn leave(&mut self, d: DeviceIndex) -> bool {
-        let was = !self.threshold_of[d as usize].is_nan();
-        self.threshold_of[d as usize] = f64::NAN;
-        was
+    fn unrank(&mut self, sim: &Sim, d: DeviceIndex) -> bool {
+        if self.rank_of[d as usize] == NOT_RANKED {
+            return false;
+        }
+        self.rank_of[d as usize] = NOT_RANKED;
+        self.susceptible[usize::from(sim.device(d).zone.0)] -= 1;
+        true
     }
 
-    /// Whether `d` is among the hosts it reaches itself (so its scans
-    /// spread over one host fewer).
-    fn in_own_reach(&self, sim: &Sim, d: DeviceIndex) -> bool {
-        let dev = sim.device(d);
-        self.plan.listens(dev.device_type) && self.plan.reaches_itself[usize::from(dev.zone.0)]
+    /// The lowest-ranked susceptible host of zone `z`.
+    fn lowest(&mut self, z: usize) -> Option<DeviceIndex> {
+        while let Some(&Reverse((rank, d))) = self.ranked[z].peek() {
+            if self.rank_of[d as usize] == rank {
+                return Some(d);
+            }
+            self.ranked[z].pop();
+        }
+        None
     }
 
-    /// Books a device the worm just took: it scans.
-    fn infected(&mut self, sim: &mut Sim, d: DeviceIndex) {
-        self.leave(d);
-        sim.add(self.ids.infections, 1);
-        if !self.scanning[d as usize] {
-            self.scanning[d as usize] = true;
-            let zone = usize::from(sim.device(d).zone.0);
-            self.scanners[zone] += 1;
-            if self.in_own_reach(sim, d) {
-                self.scanners_in_reach[zone] += 1;
+    /// The class of scanner `j`: `2 × zone + 1` if it is among the hosts it
+    /// reaches, `2 × zone` if not (outside sources scan from the entry zone).
+    fn class(&self, sim: &Sim, j: u32) -> usize {
+        match self.plan.entry_zone {
+            Some(z) if j >= sim.device_count() => 2 * usize::from(z.0),
+            _ => {
+                let dev = sim.device(j);
+                let zone = usize::from(dev.zone.0);
+                2 * zone + usize::from(self.plan.listens(dev.device_type) && self.plan.reaches_itself[zone])
             }
         }
     }
 
-    fn stop_scanner(&mut self, sim: &Sim, d: DeviceIndex) -> bool {
-        if !self.scanning[d as usize] {
-            return false;
+    /// Starts scanner `j` with its first threshold.
+    fn start_scanning(&mut self, sim: &Sim, j: u32, key: Key) {
+        if self.scanners[j as usize].is_some() {
+            return;
         }
-        self.scanning[d as usize] = false;
-        let zone = usize::from(sim.device(d).zone.0);
-        self.scanners[zone] -= 1;
-        if self.in_own_reach(sim, d) {
-            self.scanners_in_reach[zone] -= 1;
-        }
-        true
+        let c = self.class(sim, j);
+        let due = self.accumulated[c] + key.with(0).exp1();
+        self.scanners[j as usize] = Some(Scanner { due, n: 0, key });
+        self.due[c].push(Reverse((due.to_bits(), j)));
     }
 
-    /// Brings each zone's accumulated pressure up to now.
+    fn stop_scanning(&mut self, j: u32) -> bool {
+        self.scanners[j as usize].take().is_some()
+    }
+
+    /// The scanner of class `c` due first.
+    fn next_due(&mut self, c: usize) -> Option<(f64, u32)> {
+        while let Some(&Reverse((bits, j))) = self.due[c].peek() {
+            if self.scanners[j as usize].is_some_and(|s| s.due.to_bits() == bits) {
+                return Some((f64::from_bits(bits), j));
+            }
+            self.due[c].pop();
+        }
+        None
+    }
+
+    /// Brings each class's accumulated rate up to now.
     fn advance(&mut self, now: SimTime) {
         let dt = (now - self.last).as_secs_f64();
         if dt > 0.0 {
-            for (a, p) in self.accumulated.iter_mut().zip(&self.pressure) {
-                *a += p * dt;
+            for (a, r) in self.accumulated.iter_mut().zip(&self.rate) {
+                *a += r * dt;
             }
         }
         self.last = now;
     }
 
-    /// Recomputes the pressure on each zone's hosts: scans per second from
-    /// every zone that reaches it, each source's scans spread over the
-    /// hosts it reaches, times the exploit's success.
-    fn refresh_pressure(&mut self) {
+    /// Recomputes each class's rate from the susceptible hosts it reaches.
+    fn refresh_rates(&mut self) {
         let plan = &self.plan;
-        self.source_rates.clear();
-        for a in 0..self.scanners.len() {
+        for a in 0..self.susceptible.len() {
+            let reachable: u32 = plan.reach[a].iter().map(|b| self.susceptible[usize::from(b.0)]).sum();
             let k = f64::from(plan.reach_size[a]);
-            let in_reach = f64::from(self.scanners_in_reach[a]);
-            let mut others = f64::from(self.scanners[a] - self.scanners_in_reach[a]);
-            if plan.entry_zone.is_some_and(|z| usize::from(z.0) == a) {
-                others += f64::from(self.external);
+            for in_reach in [0usize, 1] {
+                let targets = k - in_reach as f64;
+                self.rate[2 * a + in_reach] = if targets > 0.0 {
+                    plan.scans_per_sec * plan.success * f64::from(reachable) / targets
+                } else {
+                    0.0
+                };
             }
-            let own = if k > 1.0 { in_reach / (k - 1.0) } else { 0.0 };
-            let foreign = if k > 0.0 { others / k } else { 0.0 };
-            self.source_rates.push(plan.scans_per_sec * (own + foreign));
-        }
-        for (b, sources) in plan.sources_into.iter().enumerate() {
-            let rate: f64 = sources.iter().map(|a| self.source_rates[usize::from(a.0)]).sum();
-            self.pressure[b] = plan.success * rate;
         }
     }
 
-    /// The lowest threshold of zone `z` still standing.
-    fn lowest(&mut self, z: usize) -> Option<(f64, DeviceIndex)> {
-        while let Some(&Reverse((bits, d))) = self.thresholds[z].peek() {
-            let t = f64::from_bits(bits);
-            if self.threshold_of[d as usize].to_bits() == bits {
-                return Some((t, d));
-            }
-            self.thresholds[z].pop();
-        }
-        None
-    }
-
-    /// Schedules the next infection afresh from the current pressures.
+    /// Schedules the next success afresh from the current rates.
     fn reschedule(&mut self, sim: &mut Sim) {
         self.generation += 1;
         if self.stopped || !self.started {
             return;
         }
-        let now = sim.now();
-        self.advance(now);
-        self.refresh_pressure();
+        self.advance(sim.now());
+        self.refresh_rates();
         let mut next: Option<(f64, usize)> = None;
-        for z in 0..self.thresholds.len() {
-            if self.pressure[z] <= 0.0 {
+        for c in 0..self.rate.len() {
+            if self.rate[c] <= 0.0 {
                 continue;
             }
-            if let Some((t, _)) = self.lowest(z) {
-                let wait = (t - self.accumulated[z]).max(0.0) / self.pressure[z];
+            if let Some((due, _)) = self.next_due(c) {
+                let wait = (due - self.accumulated[c]).max(0.0) / self.rate[c];
                 if next.is_none_or(|(w, _)| wait < w) {
-                    next = Some((wait, z));
+                    next = Some((wait, c));
                 }
             }
         }
-        if let Some((wait, zone)) = next {
-            sim.schedule_in(SimDuration::from_secs_f64(wait), self.ids.infect, zone as u32, self.generation);
+        if let Some((wait, class)) = next {
+            sim.schedule_in(SimDuration::from_secs_f64(wait), self.ids.infect, class as u32, self.generation);
         }
+    }
+
+    /// Books a device the worm just took: it scans, drawing from the key of
+    /// the compromise that took it (which scanner, which of its successes),
+    /// so that the same step of the outbreak scans alike in every design,
+    /// whichever host segmentation made it.
+    fn infected(&mut self, sim: &mut Sim, instance: InstanceId, d: DeviceIndex) {
+        self.unrank(sim, d);
+        sim.add(self.ids.infections, 1);
+        let key = sim.key(instance).named("scan").and(sim.state(d).cause);
+        self.start_scanning(sim, d, key);
     }
 }
 
-/// The outbreak begins: the entry devices fall, and the spread is scheduled.
+/// The outbreak begins: the entry devices fall, outside sources start, and
+/// the spread is scheduled.
 fn begin(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>) {
     let o = worms.get_mut(e.instance);
     let plan = o.plan.clone();
     o.started = true;
     o.last = sim.now();
-    o.external = plan.external_sources;
     for d in 0..sim.device_count() {
-        if o.susceptible(&sim, d) {
-            o.enter(&sim, e.instance, d);
+        if o.is_susceptible(&sim, d) {
+            o.rank(&sim, e.instance, d);
         }
+    }
+    for i in 0..plan.external_sources {
+        let key = sim.key(e.instance).named("outside-source").with(u64::from(i));
+        o.start_scanning(&sim, sim.device_count() + i, key);
     }
     // The entry devices: the eligible ones with the smallest keys of their
     // identity, the same in every design where they are eligible.
@@ -488,25 +523,53 @@ fn begin(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>)
         ranked.select_nth_unstable(n - 1);
         ranked[..n].sort_unstable();
     }
-    for &(_, d) in &ranked[..n] {
-        if sim.compromise(d, o.ids.entered) {
-            o.infected(&mut sim, d);
+    for (i, &(_, d)) in ranked[..n].iter().enumerate() {
+        if sim.compromise_by(d, o.ids.entered, key.named("entered").with(i as u64)) {
+            o.infected(&mut sim, e.instance, d);
         }
     }
     o.reschedule(&mut sim);
 }
 
-/// The zone named in the event reaches its lowest threshold: that host falls.
+/// The scanner of the class named in the event succeeds and takes a host.
 fn infect_next(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>) {
     let o = worms.get_mut(e.instance);
     if e.tag != o.generation || o.stopped {
-        return; // a pressure changed since this was scheduled
+        return; // a rate changed since this was scheduled
     }
     o.advance(sim.now());
-    if let Some((_, d)) = o.lowest(e.target as usize)
-        && sim.compromise(d, o.ids.exploited)
+    let class = e.target as usize;
+    let Some((_, j)) = o.next_due(class) else { return };
+    let mut scanner = o.scanners[j as usize].expect("a due scanner scans");
+    scanner.n += 1;
+    let draw = scanner.key.with(scanner.n);
+    scanner.due += draw.named("gap").exp1();
+    o.scanners[j as usize] = Some(scanner);
+    o.due[class].push(Reverse((scanner.due.to_bits(), j)));
+    // A zone it reaches, chosen in proportion to its susceptible hosts (a
+    // draw of the scanner's own key), and in it the susceptible host of
+    // lowest rank: together a uniform draw among the hosts it could take.
+    // The rank is compared only within a zone, where every scanner that
+    // takes from it sees the same hosts, so the ranks left stay exchangeable.
+    let zone = class / 2;
+    let total: u32 = o.plan.reach[zone].iter().map(|b| o.susceptible[usize::from(b.0)]).sum();
+    let mut pick = draw.named("target").uniform() * f64::from(total);
+    let mut victim_zone = None;
+    for b in &o.plan.reach[zone] {
+        let s = f64::from(o.susceptible[usize::from(b.0)]);
+        if s > 0.0 {
+            victim_zone = Some(usize::from(b.0));
+            if pick < s {
+                break;
+            }
+            pick -= s;
+        }
+    }
+    let victim = victim_zone.and_then(|z| o.lowest(z));
+    if let Some(d) = victim
+        && sim.compromise_by(d, o.ids.exploited, draw.named("victim"))
     {
-        o.infected(&mut sim, d);
+        o.infected(&mut sim, e.instance, d);
     }
     o.reschedule(&mut sim);
 }
@@ -517,8 +580,8 @@ fn stop_scanning(In(e): In<Event>, mut worms: ResMut<Instances<Outbreak>>) {
     o.generation += 1;
 }
 
-/// Keeps the orderings and the scanners true to devices' states after any
-/// mechanism changed one.
+/// Keeps the susceptible hosts and the scanners true to devices' states
+/// after any mechanism changed one.
 fn device_changed(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>) {
     let o = worms.get_mut(e.instance);
     if !o.started || o.stopped {
@@ -528,17 +591,17 @@ fn device_changed(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Ou
     let state = sim.state(d);
     o.advance(sim.now());
     let mut changed = false;
-    let susceptible = o.susceptible(&sim, d);
-    let listed = !o.threshold_of[d as usize].is_nan();
-    if susceptible && !listed {
-        o.enter(&sim, e.instance, d);
+    let susceptible = o.is_susceptible(&sim, d);
+    let ranked = o.rank_of[d as usize] != NOT_RANKED;
+    if susceptible && !ranked {
+        o.rank(&sim, e.instance, d);
         changed = true;
-    } else if !susceptible && listed {
-        changed |= o.leave(d);
+    } else if !susceptible && ranked {
+        changed |= o.unrank(&sim, d);
     }
     // Isolated or rebuilt devices stop scanning.
     if state.isolated || !state.compromised {
-        changed |= o.stop_scanner(&sim, d);
+        changed |= o.stop_scanning(d);
     }
     if changed {
         o.reschedule(&mut sim);

@@ -310,7 +310,19 @@ impl Sim<'_, '_> {
 
     /// An attacker takes control of `d` (the event kind says how). Returns
     /// false, changing nothing, if it is already compromised or isolated.
+    /// The compromise's key is the device's identity and epoch; an attack
+    /// that knows which of its steps this is should use
+    /// [`Sim::compromise_by`].
     pub fn compromise(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        let cause = Key::trial(0, 0).with(self.identity(d)).with(u64::from(self.state(d).epoch));
+        self.compromise_by(d, kind, cause)
+    }
+
+    /// An attacker takes control of `d` in the step whose key is `cause`
+    /// (e.g. the attacker's instance, the host it came from and the number
+    /// of that host's success): what answers this compromise is drawn from
+    /// it (see [`DeviceState::cause`]).
+    pub fn compromise_by(&mut self, d: DeviceIndex, kind: EventKindId, cause: Key) -> bool {
         let s = self.state(d);
         if s.compromised || s.isolated {
             return false;
@@ -318,6 +330,7 @@ impl Sim<'_, '_> {
         let (before, _) = self.change(d, |s| {
             s.compromised = true;
             s.ever_compromised = true;
+            s.cause = cause;
         });
         if !before.ever_compromised {
             let records = self.core.model.records[d as usize];

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::estate::{DeviceTypeId, VulnId};
 use crate::network::ZoneId;
+use crate::random::Key;
 use crate::time::{SimDuration, SimTime};
 
 /// Number of a device within its scenario (placement order).
@@ -60,6 +61,13 @@ pub struct DeviceState {
     /// Counts restorations, so that events scheduled for an earlier
     /// compromise of the device can tell they are stale.
     pub epoch: u32,
+    /// The key of the compromise that holds the device now (or held it
+    /// last): who compromised it, and which of its successes this was.
+    /// Mechanisms that answer a compromise (a payload, a detection, a
+    /// response) key their draws by it, so that when two designs hand the
+    /// same attacker's same step a different victim, what follows is still
+    /// drawn alike.
+    pub cause: Key,
 }
 
 impl DeviceState {

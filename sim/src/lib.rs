@@ -77,7 +77,7 @@ pub mod prelude {
         InstanceId, Instances, Key, MetricId, MetricSpec, Plugin, PluginFactory, PluginSpec, Probability, Role,
         Scenario, Section, Sim, SimBuilder, SimDuration, SimTime, Transition, VulnId, ZoneId,
     };
-    pub use bevy_ecs::prelude::{In, Query, Res, ResMut, Resource};
+    pub use bevy_ecs::prelude::{Commands, In, Query, Res, ResMut, Resource};
     pub use rand::RngExt as _;
     pub use toml::Spanned;
 }

@@ -71,6 +71,9 @@ where
             Ok(params) => self.f.run(event, params),
             Err(e) => panic!("handler `{}` cannot reach its parameters: {e}", self.name),
         }
+        // Deferred work (components inserted through `Commands`) lands
+        // before the next event; for handlers without it this does nothing.
+        self.state.apply(world);
     }
 }
 

@@ -25,7 +25,7 @@ pub type Stream = Xoshiro256PlusPlus;
 
 /// The address of a random draw: a digest of everything that says what the
 /// draw is for. Extend it with [`Key::with`] or [`Key::named`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Key(u64);
 
 /// The finaliser of SplitMix64 (Stafford's variant 13): a bijection on 64
@@ -69,6 +69,13 @@ impl Key {
     #[must_use]
     pub const fn with(self, part: u64) -> Key {
         Key(mix(self.0.rotate_left(23) ^ mix(part.wrapping_add(GOLDEN))))
+    }
+
+    /// This key extended by another key (e.g. the key of the compromise a
+    /// draw answers).
+    #[must_use]
+    pub const fn and(self, other: Key) -> Key {
+        self.with(other.0)
     }
 
     /// This key extended by a name (a purpose such as `"entry"`, an id).
@@ -127,7 +134,7 @@ mod tests {
     fn uniforms_are_uniform_and_independent_across_neighbouring_keys() {
         // Keys that differ only in the last part (device ordinals) must give
         // independent uniforms: mean 1/2, variance 1/12, no lag-1 correlation.
-        let root = Key::trial(20170512, 3).named("worm").named("threshold");
+        let root = Key::trial(20170512, 3).named("some-attack").named("threshold");
         let u: Vec<f64> = (0..200_000u64).map(|i| root.with(i).uniform()).collect();
         let n = u.len() as f64;
         let mean = u.iter().sum::<f64>() / n;

@@ -91,7 +91,7 @@ impl Document {
                         None => {
                             problems.push(
                                 Diagnostic::at(k.span(), "`kind` must be a string naming a mechanism")
-                                    .with_help("e.g. kind = \"worm\"; `iomtsim schema` lists every kind"),
+                                    .with_help("`iomtsim schema` lists every kind"),
                             );
                             continue;
                         }
