@@ -117,7 +117,7 @@ fn key(sim: &Sim, e: &Event, epoch: u64) -> Key {
 fn plan_isolation(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
     let team = teams.get(e.instance);
     let epoch = u64::from(sim.state(e.target).epoch);
-    let delay = team.params.isolate_after.sample(&mut key(&sim, &e, epoch).named("isolate").stream());
+    let delay = team.params.isolate_after.draw(key(&sim, &e, epoch).named("isolate"));
     sim.schedule_in(delay, team.ids.isolate, e.target, epoch);
 }
 
@@ -129,7 +129,7 @@ fn isolate_device(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
     if sim.isolate(e.target, team.ids.isolated) {
         sim.add(team.ids.isolations, 1);
     }
-    let delay = team.params.restore_time.sample(&mut key(&sim, &e, e.tag).named("restore").stream());
+    let delay = team.params.restore_time.draw(key(&sim, &e, e.tag).named("restore"));
     sim.schedule_in(delay, team.ids.restore, e.target, e.tag);
 }
 

@@ -105,7 +105,7 @@ fn compromise_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>
     let epoch = u64::from(sim.state(d).epoch);
     let key = sim.key(e.instance).and(sim.state(d).cause);
     if key.named("seen").bernoulli(w.plan.coverage[zone]) {
-        let delay = w.plan.time_to_detect.sample(&mut key.named("delay").stream());
+        let delay = w.plan.time_to_detect.draw(key.named("delay"));
         sim.schedule_in(delay, w.detect, d, epoch);
     }
 }

@@ -61,7 +61,14 @@ impl PluginSpec for PatchingFactory {
             return Err(problems);
         }
         let vuln_keys = scenario.vulnerabilities.iter().map(|v| name_hash(&v.id)).collect();
-        Ok(Box::new(Patching { plan: Arc::new(Plan { lags, coverage: params.coverage.get(), vuln_keys }) }))
+        let candidates = (0..scenario.device_count())
+            .filter(|&d| {
+                !scenario.device_types[usize::from(scenario.devices[d as usize].device_type.0)]
+                    .vulnerabilities
+                    .is_empty()
+            })
+            .collect();
+        Ok(Box::new(Patching { plan: Arc::new(Plan { lags, coverage: params.coverage.get(), vuln_keys, candidates }) }))
     }
 }
 
@@ -70,6 +77,8 @@ struct Plan {
     lags: Vec<Distribution>,
     coverage: f64,
     vuln_keys: Vec<u64>,
+    /// The devices whose type carries any vulnerability.
+    candidates: Vec<DeviceIndex>,
 }
 
 struct Patching {
@@ -107,7 +116,7 @@ fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: Handler
     let root = sim.key(me);
     let scenario_vulns: Vec<_> =
         sim.scenario().vulnerabilities.iter().map(iomtsim_sim::Vulnerability::patch_released).collect();
-    for d in 0..sim.device_count() {
+    for &d in &plan.candidates {
         let state = sim.state(d);
         if state.unsupported || state.vulnerable == 0 {
             continue;
@@ -122,7 +131,7 @@ fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: Handler
             if !state.carries(v) {
                 continue;
             }
-            let installed = released.plus(lag.sample(&mut key.named("lag").with(plan.vuln_keys[i]).stream()));
+            let installed = released.plus(lag.draw(key.named("lag").with(plan.vuln_keys[i])));
             match installed.to_time() {
                 None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
                 Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("the trial has not started"),

@@ -154,7 +154,7 @@ fn follow(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
     let d = e.target;
     let epoch = u64::from(sim.state(d).epoch);
     let cause = sim.state(d).cause;
-    let delay = p.plan.delay.sample(&mut sim.key(e.instance).named("delay").and(cause).stream());
+    let delay = p.plan.delay.draw(sim.key(e.instance).named("delay").and(cause));
     sim.schedule_in(delay, p.ids.encrypt, d, epoch);
 }
 
@@ -168,7 +168,7 @@ fn encrypt(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
         sim.add(p.ids.encryptions, 1);
         if let Some(noticed) = &p.plan.noticed_after {
             let key = sim.key(e.instance).named("noticed").and(s.cause);
-            let delay = noticed.sample(&mut key.stream());
+            let delay = noticed.draw(key);
             sim.schedule_in(delay, p.ids.report, e.target, e.tag);
         }
     }

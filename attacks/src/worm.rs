@@ -192,6 +192,9 @@ struct WormPlan {
     reaches_itself: Vec<bool>,
     /// Whether each device type listens on the service.
     listens: Vec<bool>,
+    /// The devices whose type listens on the service and may carry the
+    /// vulnerability: the only ones the worm can ever take by exploit.
+    exposed: Vec<DeviceIndex>,
 }
 
 impl WormPlan {
@@ -222,8 +225,16 @@ impl WormPlan {
                 }
             }
         }
+        let exposed = (0..s.device_count())
+            .filter(|&d| {
+                let t = s.devices[d as usize].device_type;
+                listens[usize::from(t.0)]
+                    && s.device_types[usize::from(t.0)].vulnerabilities.iter().any(|(v, _)| *v == vuln)
+            })
+            .collect();
         WormPlan {
             vuln,
+            exposed,
             success: p.exploit_success.get(),
             scans_per_sec: *p.scans_per_hour.get_ref() / 3600.0,
             start: p.start,
@@ -356,18 +367,13 @@ impl Outbreak {
         }
     }
 
-    /// Whether `d` would be taken by the exploit now.
-    fn is_susceptible(&self, sim: &Sim, d: DeviceIndex) -> bool {
-        self.plan.listens(sim.device(d).device_type) && sim.state(d).susceptible_to(self.plan.vuln)
-    }
-
     /// Ranks `d` among its zone's susceptible hosts by a key of its
     /// identity: the lowest-ranked falls first, which makes each victim a
     /// uniform draw, and the same device in every design that has it.
-    fn rank(&mut self, sim: &Sim, instance: InstanceId, d: DeviceIndex) {
+    fn rank(&mut self, sim: &Sim, instance: InstanceId, d: DeviceIndex, epoch: u32) {
         let zone = usize::from(sim.device(d).zone.0);
-        let epoch = u64::from(sim.state(d).epoch);
-        let rank = sim.key(instance).named("rank").with(sim.identity(d)).with(epoch).value().min(NOT_RANKED - 1);
+        let rank =
+            sim.key(instance).named("rank").with(sim.identity(d)).with(u64::from(epoch)).value().min(NOT_RANKED - 1);
         self.rank_of[d as usize] = rank;
         self.ranked[zone].push(Reverse((rank, d)));
         self.susceptible[zone] += 1;
@@ -504,9 +510,10 @@ fn begin(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Outbreak>>)
     let plan = o.plan.clone();
     o.started = true;
     o.last = sim.now();
-    for d in 0..sim.device_count() {
-        if o.is_susceptible(&sim, d) {
-            o.rank(&sim, e.instance, d);
+    for &d in &plan.exposed {
+        let s = sim.state(d);
+        if s.susceptible_to(plan.vuln) {
+            o.rank(&sim, e.instance, d, s.epoch);
         }
     }
     for i in 0..plan.external_sources {
@@ -591,10 +598,10 @@ fn device_changed(In(e): In<Event>, mut sim: Sim, mut worms: ResMut<Instances<Ou
     let state = sim.state(d);
     o.advance(sim.now());
     let mut changed = false;
-    let susceptible = o.is_susceptible(&sim, d);
+    let susceptible = o.plan.listens(sim.device(d).device_type) && state.susceptible_to(o.plan.vuln);
     let ranked = o.rank_of[d as usize] != NOT_RANKED;
     if susceptible && !ranked {
-        o.rank(&sim, e.instance, d);
+        o.rank(&sim, e.instance, d, state.epoch);
         changed = true;
     } else if !susceptible && ranked {
         changed |= o.unrank(&sim, d);

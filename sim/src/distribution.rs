@@ -69,6 +69,27 @@ impl Distribution {
         }
     }
 
+    /// The draw that `key` addresses: a pure function of the key, with no
+    /// generator to seed (what mechanisms use, so each draw is keyed by
+    /// what it is for). Log-normals use the Box–Muller transform.
+    pub fn draw(&self, key: crate::random::Key) -> SimDuration {
+        match *self {
+            Distribution::Fixed(d) => d,
+            Distribution::Exponential { mean } => SimDuration::from_secs_f64(key.exp1() * mean.as_secs_f64()),
+            Distribution::LogNormal { median, p90 } => {
+                let (mu, sigma) = lognormal_params(median, p90);
+                let u1 = 1.0 - key.with(1).uniform(); // in (0, 1]
+                let u2 = key.with(2).uniform();
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                SimDuration::from_secs_f64((mu + sigma * z).exp())
+            }
+            Distribution::Uniform { min, max } => {
+                let span = (max.0 - min.0) as f64;
+                SimDuration(min.0 + ((key.uniform() * (span + 1.0)) as u64).min(max.0 - min.0))
+            }
+        }
+    }
+
     /// The distribution's mean.
     pub fn mean(&self) -> SimDuration {
         match *self {
@@ -271,6 +292,27 @@ mod tests {
             let got = sample_mean_secs(&d);
             assert!((got - want).abs() / want < 0.02, "{d:?}: mean {got} vs {want}");
         }
+    }
+
+    #[test]
+    fn keyed_draws_follow_the_distribution() {
+        let root = crate::random::Key::trial(9, 0);
+        for d in [
+            Distribution::Exponential { mean: SimDuration::from_hours(2) },
+            Distribution::LogNormal { median: SimDuration::from_hours(2), p90: SimDuration::from_hours(10) },
+            Distribution::Uniform { min: SimDuration::from_hours(1), max: SimDuration::from_hours(3) },
+        ] {
+            let n = 200_000u64;
+            let got = (0..n).map(|i| d.draw(root.with(i)).as_secs_f64()).sum::<f64>() / n as f64;
+            let want = d.mean().as_secs_f64();
+            assert!((got - want).abs() / want < 0.02, "{d:?}: mean {got} vs {want}");
+        }
+        let d = Distribution::LogNormal { median: SimDuration::from_hours(4), p90: SimDuration::from_hours(40) };
+        let mut v: Vec<f64> = (0..100_000u64).map(|i| d.draw(root.with(i)).as_hours_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        assert!((v[50_000] - 4.0).abs() < 0.15 && (v[90_000] - 40.0).abs() < 2.0, "{} {}", v[50_000], v[90_000]);
+        let u = Distribution::Uniform { min: SimDuration(5), max: SimDuration(7) };
+        assert!((0..1000u64).all(|i| (5..=7).contains(&u.draw(root.with(i)).0)));
     }
 
     #[test]

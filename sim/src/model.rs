@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use bevy_ecs::component::Component;
 use bevy_ecs::prelude::{In, Resource, World};
-use bevy_ecs::system::{IntoSystem, RunSystemOnce, SystemParamFunction, SystemState};
+use bevy_ecs::system::{IntoSystem, SystemParamFunction, SystemState};
 use bevy_ecs::world::FromWorld;
 
 use crate::device::Transition;
@@ -79,6 +79,9 @@ where
 
 type Step = Box<dyn Fn(&mut World) + Send + Sync>;
 
+/// Makes a start-of-trial system, to be initialised once per world.
+type MakeSystem = Box<dyn Fn() -> bevy_ecs::system::BoxedSystem + Send + Sync>;
+
 pub(crate) struct HandlerEntry {
     pub name: &'static str,
     pub instance: InstanceId,
@@ -117,8 +120,12 @@ pub struct Model {
     pub(crate) handlers: Vec<HandlerEntry>,
     pub(crate) on_transition: [Vec<HandlerId>; Transition::ALL.len()],
     pub(crate) on_event: Vec<HandlerId>,
-    pub(crate) init: Vec<Step>,
-    pub(crate) startup: Vec<Step>,
+    /// Run at the start of every trial, before the start-of-trial systems:
+    /// each mechanism's resources made afresh and its components taken off
+    /// every device, so a world reused for the next trial keeps nothing of
+    /// the last.
+    pub(crate) reset: Vec<Step>,
+    pub(crate) startup: Vec<MakeSystem>,
     /// Per device: the key part of its stable identity (type id, ordinal).
     pub(crate) identity: Vec<u64>,
     /// Per instance: the key part of its id.
@@ -347,7 +354,7 @@ impl SimBuilder {
                 handlers: Vec::new(),
                 on_transition: Default::default(),
                 on_event: Vec::new(),
-                init: Vec::new(),
+                reset: Vec::new(),
                 startup: Vec::new(),
                 identity,
                 instance_keys: Vec::new(),
@@ -441,24 +448,40 @@ impl SimBuilder {
         self.model.instances[usize::from(i.0)].story = Some(template);
     }
 
-    /// Declares a component the mechanism attaches to devices; it is
-    /// registered in every trial's world.
+    /// Declares a component the mechanism attaches to devices. It must be
+    /// stored as a sparse set (`#[component(storage = "SparseSet")]`): a
+    /// device's table row then never moves, so every pass over the estate
+    /// visits devices in their order, whatever was attached before. It is
+    /// taken off every device at the start of each trial.
+    ///
+    /// # Panics
+    /// If the component is stored in tables (a bug in the mechanism).
     pub fn component<C: Component>(&mut self) {
+        assert!(
+            C::STORAGE_TYPE == bevy_ecs::component::StorageType::SparseSet,
+            "component {} must use #[component(storage = \"SparseSet\")]",
+            std::any::type_name::<C>()
+        );
         let instance = self.instance();
         let name = std::any::type_name::<C>();
         if !self.model.components.iter().any(|c| c.name == name) {
-            self.model.init.push(Box::new(|w: &mut World| {
-                w.register_component::<C>();
+            self.model.reset.push(Box::new(|w: &mut World| {
+                let marked: Vec<bevy_ecs::entity::Entity> =
+                    w.query_filtered::<bevy_ecs::entity::Entity, bevy_ecs::query::With<C>>().iter(w).collect();
+                for e in marked {
+                    w.entity_mut(e).remove::<C>();
+                }
             }));
         }
         self.model.components.push(ComponentInfo { instance, name });
     }
 
-    /// A resource the mechanism keeps its state in, created from its
+    /// A resource the mechanism keeps its state in, made afresh from its
     /// `Default` at the start of every trial (once, however many instances
     /// share it; see [`Instances`]).
     pub fn init_resource<R: Resource + FromWorld>(&mut self) {
-        self.model.init.push(Box::new(|w: &mut World| {
+        self.model.reset.push(Box::new(|w: &mut World| {
+            w.remove_resource::<R>();
             w.init_resource::<R>();
         }));
     }
@@ -466,6 +489,10 @@ impl SimBuilder {
     /// Registers a handler: a system that takes the [`Event`] it handles as
     /// `In<Event>`, with [`crate::Sim`] and the mechanism's resources and
     /// queries as further parameters. Returns the id to schedule it with.
+    ///
+    /// A world is reused for the next trial after resetting what mechanisms
+    /// declare, so a handler keeps its state only in declared resources and
+    /// components: never in a `Local`, never in entities it spawns.
     pub fn handler<M, F>(&mut self, name: &'static str, f: F) -> HandlerId
     where
         M: 'static,
@@ -500,11 +527,7 @@ impl SimBuilder {
     where
         S: IntoSystem<(), (), M> + Clone + Send + Sync + 'static,
     {
-        self.model.startup.push(Box::new(move |w: &mut World| {
-            if let Err(e) = w.run_system_once(system.clone()) {
-                panic!("a start-of-trial system could not run: {e}");
-            }
-        }));
+        self.model.startup.push(Box::new(move || Box::new(IntoSystem::into_system(system.clone()))));
     }
 }
 

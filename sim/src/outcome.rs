@@ -180,4 +180,10 @@ pub struct TrialResult {
     pub samples: Vec<Sample>,
     /// Outcome per (zone, device type) pair that holds devices.
     pub breakdown: Vec<Breakdown>,
+    /// Events waiting in the queue, averaged over the events processed:
+    /// what a bare queue of the same load would hold (for benchmarks).
+    pub mean_pending: f64,
+    /// Handler calls: scheduled events plus signals delivered to
+    /// subscribers (for benchmarks: the engine's units of work).
+    pub dispatches: u64,
 }

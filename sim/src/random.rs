@@ -30,6 +30,7 @@ pub struct Key(u64);
 
 /// The finaliser of SplitMix64 (Stafford's variant 13): a bijection on 64
 /// bits whose output bits each depend on every input bit.
+#[inline(always)]
 const fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -40,6 +41,7 @@ const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// FNV-1a over the bytes of a name, then mixed: names of purposes,
 /// instances and device types become key parts.
+#[inline(always)]
 pub const fn name_hash(name: &str) -> u64 {
     let bytes = name.as_bytes();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -67,6 +69,7 @@ impl Key {
 
     /// This key extended by one more part (an ordinal, an epoch, a hash).
     #[must_use]
+    #[inline(always)]
     pub const fn with(self, part: u64) -> Key {
         Key(mix(self.0.rotate_left(23) ^ mix(part.wrapping_add(GOLDEN))))
     }
@@ -74,27 +77,32 @@ impl Key {
     /// This key extended by another key (e.g. the key of the compromise a
     /// draw answers).
     #[must_use]
+    #[inline]
     pub const fn and(self, other: Key) -> Key {
         self.with(other.0)
     }
 
     /// This key extended by a name (a purpose such as `"entry"`, an id).
     #[must_use]
+    #[inline(always)]
     pub const fn named(self, name: &str) -> Key {
         self.with(name_hash(name))
     }
 
     /// The key's own uniform draw in [0, 1).
+    #[inline]
     pub fn uniform(self) -> f64 {
         (mix(self.0 ^ GOLDEN) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// True with probability `p`.
+    #[inline]
     pub fn bernoulli(self, p: f64) -> bool {
         self.uniform() < p
     }
 
     /// The key's own draw from the unit exponential distribution (mean 1).
+    #[inline]
     pub fn exp1(self) -> f64 {
         -(1.0 - self.uniform()).ln()
     }
@@ -106,6 +114,7 @@ impl Key {
 
     /// The digest itself, for ordering (e.g. the eligible device with the
     /// smallest key enters first).
+    #[inline]
     pub fn value(self) -> u64 {
         self.0
     }

@@ -10,6 +10,7 @@ use crate::model::Model;
 use crate::outcome::TrialResult;
 use crate::scenario::Scenario;
 use crate::time::SimDuration;
+use crate::trial::TrialWorld;
 
 /// A model ready to run, shared by every trial.
 pub struct Engine {
@@ -62,7 +63,7 @@ impl Engine {
 
     /// Runs one trial. Its result depends only on (model, seed, trial).
     pub fn run_trial(&self, seed: u64, trial: u32, record_events: bool) -> TrialResult {
-        crate::trial::run_trial(&self.model, seed, trial, record_events, None)
+        TrialWorld::new(&self.model).run(seed, trial, record_events, None)
     }
 
     /// Runs one trial, sampling the estate's state every `sample_every`.
@@ -73,12 +74,20 @@ impl Engine {
         record_events: bool,
         sample_every: Option<SimDuration>,
     ) -> TrialResult {
-        crate::trial::run_trial(&self.model, seed, trial, record_events, sample_every)
+        TrialWorld::new(&self.model).run(seed, trial, record_events, sample_every)
+    }
+
+    /// Runs trials one after the other on the calling thread, reusing one
+    /// world, as each worker of [`Engine::run`] does.
+    pub fn run_sequential(&self, seed: u64, trials: Range<u32>, record_events: bool) -> Vec<TrialResult> {
+        let mut world = TrialWorld::new(&self.model);
+        trials.map(|t| world.run(seed, t, record_events, None)).collect()
     }
 
     /// Runs `options.trials` in parallel, calling `on_trial_done` after each,
     /// and returns the results in trial order: identical whatever the
-    /// number of threads.
+    /// number of threads. Each worker reuses one world for the trials it
+    /// runs (see the trial module).
     ///
     /// # Errors
     /// [`RunError::Threads`] if the thread pool cannot start.
@@ -92,11 +101,14 @@ impl Engine {
                 .trials
                 .clone()
                 .into_par_iter()
-                .map(|trial| {
-                    let r = self.run_trial_sampled(options.seed, trial, options.record_events, options.sample_every);
-                    on_trial_done();
-                    r
-                })
+                .map_init(
+                    || TrialWorld::new(&self.model),
+                    |world, trial| {
+                        let r = world.run(options.seed, trial, options.record_events, options.sample_every);
+                        on_trial_done();
+                        r
+                    },
+                )
                 .collect()
         }))
     }

@@ -1,12 +1,23 @@
-//! One trial: a fresh world of devices, the mechanisms' resources and
+//! One trial: the world of devices made ready (traits drawn afresh, every
+//! mechanism's components and resources reset), the mechanisms'
 //! start-of-trial systems, then the time-ordered queue drained in a tight
 //! loop, each event dispatched to its handler (a system whose parameters
-//! are cached for the trial) and each signal it raised delivered to the
-//! subscribers at the same instant.
+//! are cached) and each signal it raised delivered to the subscribers at
+//! the same instant.
+//!
+//! A world is reused from trial to trial on the same worker: spawning
+//! thousands of device entities costs more than most trials' events, and
+//! resetting them costs a fraction of it. Nothing of one trial survives
+//! into the next: every device's shared state is redrawn, every declared
+//! component taken off, every declared resource made afresh and the books
+//! replaced, so a trial's result does not depend on which trials ran
+//! before it on the same worker.
 
 use std::sync::Arc;
 
 use bevy_ecs::entity::Entity;
+use bevy_ecs::prelude::{Query, ResMut};
+use bevy_ecs::system::{BoxedSystem, SystemState};
 use bevy_ecs::world::World;
 
 use crate::core::{Signal, TrialCore};
@@ -14,54 +25,193 @@ use crate::device::{Device, DeviceState};
 use crate::model::{LiveHandler, Model};
 use crate::outcome::{Breakdown, CoreMetric, TrialOutcome, TrialResult};
 use crate::queue::{Event, EventQueue};
-use crate::random::Key;
+use crate::random::{Key, name_hash};
 use crate::time::{SimDuration, SimTime};
 use crate::vocabulary::MetricValue;
 
-/// Runs trial `trial` of `model`. Its result depends only on (model, seed,
-/// trial): every random draw is keyed by what it is for.
-pub(crate) fn run_trial(
-    model: &Arc<Model>,
-    seed: u64,
-    trial: u32,
-    record_events: bool,
-    sample_every: Option<SimDuration>,
-) -> TrialResult {
-    let root = Key::trial(seed, trial);
-    let mut world = World::new();
-    let entities = spawn_devices(&mut world, model, root);
-    world.insert_resource(TrialCore::new(model.clone(), root, entities, record_events));
-    for step in &model.init {
-        step(&mut world);
-    }
-    let mut handlers: Vec<Box<dyn LiveHandler>> = model.handlers.iter().map(|h| h.instantiate(&mut world)).collect();
-    for step in &model.startup {
-        step(&mut world);
-    }
-    world.resource_mut::<TrialCore>().started = true;
-    drain(&mut world, model, &mut handlers, sample_every.filter(|d| *d > SimDuration::ZERO));
-    finish(&mut world, model, trial)
+const TRAITS: u64 = name_hash("device-traits");
+const UNSUPPORTED: u64 = name_hash("unsupported-os");
+
+/// A world of a model's devices with its handlers bound, reused across the
+/// trials one worker runs.
+pub(crate) struct TrialWorld {
+    model: Arc<Model>,
+    world: World,
+    entities: Vec<Entity>,
+    handlers: Vec<Box<dyn LiveHandler>>,
+    startup: Vec<BoxedSystem>,
+    books: SystemState<ResMut<'static, TrialCore>>,
+    states: SystemState<Query<'static, 'static, (&'static Device, &'static mut DeviceState)>>,
 }
 
-/// Spawns one entity per device, its traits drawn from keys of its stable
-/// identity: the same device carries the same vulnerabilities in every
-/// design, wherever it is placed.
-fn spawn_devices(world: &mut World, model: &Model, root: Key) -> Vec<Entity> {
-    let s = &model.scenario;
-    let traits = root.named("device-traits");
-    let devices = s.devices.iter().enumerate().map(|(i, slot)| {
-        let t = &s.device_types[usize::from(slot.device_type.0)];
-        let k = traits.with(model.identity[i]);
-        let mut state =
-            DeviceState { unsupported: k.named("unsupported-os").bernoulli(t.unsupported_os), ..Default::default() };
-        for &(v, share) in &t.vulnerabilities {
-            if k.with(model.vuln_keys[usize::from(v.0)]).bernoulli(share) {
-                state.vulnerable |= 1 << v.0;
+impl TrialWorld {
+    /// Spawns the model's devices and binds its handlers.
+    pub(crate) fn new(model: &Arc<Model>) -> Self {
+        let mut world = World::new();
+        let s = &model.scenario;
+        let devices = s.devices.iter().enumerate().map(|(i, slot)| {
+            (
+                Device { index: i as u32, device_type: slot.device_type, zone: slot.zone, ordinal: slot.ordinal },
+                DeviceState::default(),
+            )
+        });
+        let entities = world.spawn_batch(devices).collect();
+        for step in &model.reset {
+            step(&mut world);
+        }
+        let handlers = model.handlers.iter().map(|h| h.instantiate(&mut world)).collect();
+        let startup = model
+            .startup
+            .iter()
+            .map(|make| {
+                let mut system = make();
+                system.initialize(&mut world);
+                system
+            })
+            .collect();
+        let books = SystemState::new(&mut world);
+        let states = SystemState::new(&mut world);
+        TrialWorld { model: model.clone(), world, entities, handlers, startup, books, states }
+    }
+
+    /// Runs trial `trial`. Its result depends only on (model, seed, trial):
+    /// every random draw is keyed by what it is for.
+    pub(crate) fn run(
+        &mut self,
+        seed: u64,
+        trial: u32,
+        record_events: bool,
+        sample_every: Option<SimDuration>,
+    ) -> TrialResult {
+        let model = self.model.clone();
+        let root = Key::trial(seed, trial);
+        self.reset_devices(root);
+        for step in &model.reset {
+            step(&mut self.world);
+        }
+        self.world.insert_resource(TrialCore::new(model.clone(), root, self.entities.clone(), record_events));
+        for system in &mut self.startup {
+            if let Err(e) = system.run((), &mut self.world) {
+                panic!("a start-of-trial system could not run: {e}");
             }
         }
-        (Device { index: i as u32, device_type: slot.device_type, zone: slot.zone, ordinal: slot.ordinal }, state)
-    });
-    world.spawn_batch(devices).collect()
+        self.books.get_mut(&mut self.world).expect("the trial's books exist").started = true;
+        let (pending, dispatches) = self.drain(sample_every.filter(|d| *d > SimDuration::ZERO));
+        let mut result = finish(&mut self.world, &model, trial);
+        result.mean_pending = pending;
+        result.dispatches = dispatches;
+        result
+    }
+
+    /// Draws every device's traits afresh from keys of its stable identity:
+    /// the same device carries the same vulnerabilities in every design,
+    /// wherever it is placed.
+    fn reset_devices(&mut self, root: Key) {
+        let model = &self.model;
+        let s = &model.scenario;
+        let traits = root.with(TRAITS);
+        let mut query = self.states.get_mut(&mut self.world).expect("devices exist");
+        for (device, mut state) in &mut query {
+            let i = device.index as usize;
+            let t = &s.device_types[usize::from(device.device_type.0)];
+            if t.vulnerabilities.is_empty() && t.unsupported_os == 0.0 {
+                *state = DeviceState::default();
+                continue;
+            }
+            let k = traits.with(model.identity[i]);
+            let mut fresh =
+                DeviceState { unsupported: k.with(UNSUPPORTED).bernoulli(t.unsupported_os), ..Default::default() };
+            for &(v, share) in &t.vulnerabilities {
+                if k.with(model.vuln_keys[usize::from(v.0)]).bernoulli(share) {
+                    fresh.vulnerable |= 1 << v.0;
+                }
+            }
+            *state = fresh;
+        }
+    }
+
+    /// Drains the queue up to the horizon, sampling the estate's state at
+    /// every multiple of the sampling interval. State only changes at
+    /// events, so a sample at `t` is taken just before the first event after
+    /// `t`, and includes every event up to and including `t`. Returns the
+    /// mean number of events pending when one was taken, and the number of
+    /// handler calls.
+    fn drain(&mut self, every: Option<SimDuration>) -> (f64, u64) {
+        let model = self.model.clone();
+        let mut queue = EventQueue::new();
+        let mut signals: Vec<Signal> = Vec::new();
+        let mut next_sample = every.map(|_| SimTime::ZERO);
+        let (mut pending_sum, mut taken, mut delivered) = (0u64, 0u64, 0u64);
+        loop {
+            // One look at the books per step: take what was scheduled and
+            // raised, then either deliver the signals or advance the clock.
+            let (step, now) = {
+                let mut core = self.books.get_mut(&mut self.world).expect("the trial's books exist");
+                for e in core.scheduled.drain(..) {
+                    queue.push(e);
+                }
+                let step = if !core.pending.is_empty() {
+                    std::mem::swap(&mut core.pending, &mut signals);
+                    Step::Deliver
+                } else if let Some(e) = queue.pop() {
+                    pending_sum += queue.len() as u64 + 1;
+                    taken += 1;
+                    debug_assert!(e.time >= core.now, "time never runs backwards");
+                    while let (Some(t), Some(every)) = (next_sample, every) {
+                        if t >= e.time {
+                            break;
+                        }
+                        let sample = core.sample(t);
+                        core.samples.push(sample);
+                        next_sample = Some(t + every);
+                    }
+                    core.now = e.time;
+                    core.books.events += 1;
+                    Step::Handle(e)
+                } else {
+                    let horizon = core.horizon;
+                    core.now = horizon;
+                    while let (Some(t), Some(every)) = (next_sample, every) {
+                        if t > horizon {
+                            break;
+                        }
+                        let sample = core.sample(t);
+                        core.samples.push(sample);
+                        next_sample = Some(t + every);
+                    }
+                    Step::Done
+                };
+                (step, core.now)
+            };
+            match step {
+                Step::Handle(mut e) => {
+                    let h = usize::from(e.handler.0);
+                    e.instance = model.handlers[h].instance;
+                    self.handlers[h].run(&mut self.world, e);
+                }
+                Step::Deliver => {
+                    for s in signals.drain(..) {
+                        let to_transition = s.transition.map_or(&[][..], |t| &model.on_transition[t.index()][..]);
+                        for &h in to_transition.iter().chain(&model.on_event) {
+                            let e = Event {
+                                time: now,
+                                handler: h,
+                                target: s.device,
+                                tag: u64::from(s.kind.0),
+                                instance: model.handlers[usize::from(h.0)].instance,
+                            };
+                            self.handlers[usize::from(h.0)].run(&mut self.world, e);
+                            delivered += 1;
+                        }
+                    }
+                }
+                Step::Done => {
+                    let mean = if taken == 0 { 0.0 } else { pending_sum as f64 / taken as f64 };
+                    return (mean, taken + delivered);
+                }
+            }
+        }
+    }
 }
 
 /// The next thing the loop does: deliver signals, or handle an event.
@@ -69,79 +219,6 @@ enum Step {
     Deliver,
     Handle(Event),
     Done,
-}
-
-/// Drains the queue up to the horizon, sampling the estate's state at
-/// every multiple of the sampling interval. State only changes at events,
-/// so a sample at `t` is taken just before the first event after `t`, and
-/// includes every event up to and including `t`.
-fn drain(world: &mut World, model: &Model, handlers: &mut [Box<dyn LiveHandler>], every: Option<SimDuration>) {
-    let mut queue = EventQueue::new();
-    let mut signals: Vec<Signal> = Vec::new();
-    let mut next_sample = every.map(|_| SimTime::ZERO);
-    loop {
-        // One look at the books per step: take what was scheduled and
-        // raised, then either deliver the signals or advance the clock.
-        let step = {
-            let mut core = world.resource_mut::<TrialCore>();
-            for e in core.scheduled.drain(..) {
-                queue.push(e);
-            }
-            if !core.pending.is_empty() {
-                std::mem::swap(&mut core.pending, &mut signals);
-                Step::Deliver
-            } else if let Some(e) = queue.pop() {
-                debug_assert!(e.time >= core.now, "time never runs backwards");
-                while let (Some(t), Some(every)) = (next_sample, every) {
-                    if t >= e.time {
-                        break;
-                    }
-                    let sample = core.sample(t);
-                    core.samples.push(sample);
-                    next_sample = Some(t + every);
-                }
-                core.now = e.time;
-                core.books.events += 1;
-                Step::Handle(e)
-            } else {
-                let horizon = core.horizon;
-                core.now = horizon;
-                while let (Some(t), Some(every)) = (next_sample, every) {
-                    if t > horizon {
-                        break;
-                    }
-                    let sample = core.sample(t);
-                    core.samples.push(sample);
-                    next_sample = Some(t + every);
-                }
-                Step::Done
-            }
-        };
-        match step {
-            Step::Handle(mut e) => {
-                let h = usize::from(e.handler.0);
-                e.instance = model.handlers[h].instance;
-                handlers[h].run(world, e);
-            }
-            Step::Deliver => {
-                let now = world.resource::<TrialCore>().now;
-                for s in signals.drain(..) {
-                    let to_transition = s.transition.map_or(&[][..], |t| &model.on_transition[t.index()][..]);
-                    for &h in to_transition.iter().chain(&model.on_event) {
-                        let e = Event {
-                            time: now,
-                            handler: h,
-                            target: s.device,
-                            tag: u64::from(s.kind.0),
-                            instance: model.handlers[usize::from(h.0)].instance,
-                        };
-                        handlers[usize::from(h.0)].run(world, e);
-                    }
-                }
-            }
-            Step::Done => return,
-        }
-    }
 }
 
 /// Closes the books at the horizon: downtime still running is counted up
@@ -212,5 +289,7 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
         events: core.log.take().unwrap_or_default(),
         samples: std::mem::take(&mut core.samples),
         breakdown: cells,
+        mean_pending: 0.0,
+        dispatches: 0,
     }
 }
