@@ -72,13 +72,14 @@ fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
     }
 }
 
-/// "25 minutes", "3.5 hours", "4.2 days".
+/// "25 minutes", "1 minute", "3.5 hours", "4.2 days".
 fn span_words(secs: f64) -> String {
     let minutes = secs / 60.0;
     if minutes < 1.0 {
         "under a minute".into()
     } else if minutes < 120.0 {
-        format!("{minutes:.0} minutes")
+        let m = minutes.round();
+        if m == 1.0 { "1 minute".into() } else { format!("{m:.0} minutes") }
     } else if minutes < 48.0 * 60.0 {
         format!("{:.1} hours", minutes / 60.0)
     } else {
