@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use iomtsim_analysis::workflow::MAX_THREADS;
+use iomtsim_sim::scenario::limits::MAX_TRIALS;
 
 /// Monte-Carlo simulation of attacks and defences on a hospital's connected
 /// medical devices.
@@ -43,7 +45,7 @@ pub struct RunArgs {
     /// (scenarios/hospital/regional-flat.toml) runs.
     pub scenario: Option<PathBuf>,
     /// Number of trials (default: the scenario's `trials`).
-    #[arg(long, conflicts_with = "trials_range")]
+    #[arg(long, conflicts_with = "trials_range", value_parser = parse_trials)]
     pub trials: Option<u32>,
     /// Run only trials A to B-1 (written `A..B`), to split a run across
     /// processes or machines; `iomtsim merge` joins the slices.
@@ -53,7 +55,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: every core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     /// Output folder (default: out/<scenario name>).
     #[arg(long)]
@@ -82,7 +84,7 @@ pub struct OutputArgs {
     #[arg(long)]
     pub resume: bool,
     /// Trials committed to disk together; a crash loses at most one batch.
-    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 256, value_parser = parse_batch_size)]
     pub batch_size: u32,
 }
 
@@ -95,7 +97,7 @@ pub struct RerunArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads (default: every core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -108,13 +110,13 @@ pub struct CompareArgs {
     #[arg(required = true, num_args = 2..)]
     pub designs: Vec<PathBuf>,
     /// Trials per design (default: the first design's `trials`).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_trials)]
     pub trials: Option<u32>,
     /// Seed shared by every design (default: the first design's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: every core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     /// Output folder (default: out/compare).
     #[arg(long)]
@@ -178,12 +180,36 @@ pub struct MergeArgs {
 
 fn parse_range(s: &str) -> Result<std::ops::Range<u32>, String> {
     let (a, b) = s.split_once("..").ok_or_else(|| format!("`{s}` is not a range; write A..B, e.g. 0..500"))?;
-    let a: u32 = a.trim().parse().map_err(|_| format!("`{a}` is not a trial index"))?;
-    let b: u32 = b.trim().parse().map_err(|_| format!("`{b}` is not a trial index"))?;
+    let index = |x: &str| {
+        x.trim().parse::<u32>().map_err(|_| format!("`{x}` is not a trial index; write a whole number, e.g. 0..500"))
+    };
+    let (a, b) = (index(a)?, index(b)?);
     if b <= a {
         return Err(format!("the range {a}..{b} holds no trial; B must exceed A"));
     }
+    if b - a > MAX_TRIALS {
+        return Err(format!("the range {a}..{b} holds {} trials; one run holds at most {MAX_TRIALS}", b - a));
+    }
     Ok(a..b)
+}
+
+/// A whole number in `range`, or a message that says which.
+fn whole(s: &str, range: std::ops::RangeInclusive<u64>, what: &str) -> Result<u64, String> {
+    let allowed = format!("{what} must be a whole number from {} to {}", range.start(), range.end());
+    let n: u64 = s.trim().parse().map_err(|_| format!("{allowed}, found `{s}`"))?;
+    if range.contains(&n) { Ok(n) } else { Err(format!("{allowed}, found {n}")) }
+}
+
+fn parse_trials(s: &str) -> Result<u32, String> {
+    whole(s, 1..=u64::from(MAX_TRIALS), "--trials").map(|n| n as u32)
+}
+
+fn parse_batch_size(s: &str) -> Result<u32, String> {
+    whole(s, 1..=u64::from(MAX_TRIALS), "--batch-size").map(|n| n as u32)
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    whole(s, 0..=MAX_THREADS as u64, "--threads (0 uses every core)").map(|n| n as usize)
 }
 
 /// `iomtsim validate`.

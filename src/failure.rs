@@ -65,9 +65,10 @@ impl Failure {
             W::Scenario(e) => Failure::from(e),
             W::Usage(m) => Failure::BadInput(format!("error: {m}")),
             W::Store(e) => Failure::from(e),
-            W::Interrupted(m) => {
-                Failure::Interrupted(format!("{m}\nfinish the run with:\n  {} --resume", resume_command()))
+            W::Interrupted { message, resumable: true } => {
+                Failure::Interrupted(format!("{message}\nfinish the run with:\n  {} --resume", resume_command()))
             }
+            W::Interrupted { message, resumable: false } => Failure::Interrupted(message),
             W::Runtime(m) => Failure::Runtime(m),
         }
     }

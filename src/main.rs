@@ -22,6 +22,7 @@ macro_rules! say_raw {
 mod cli;
 mod commands;
 mod failure;
+mod plural;
 
 use std::process::ExitCode;
 

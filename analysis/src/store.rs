@@ -34,8 +34,8 @@ const OWNED_FILES: &[&str] = &[
     MANIFEST,
     PARTIAL,
 ];
-/// Folders a run owns in its folder.
-const OWNED_DIRS: &[&str] = &[PARTS, "plots"];
+/// Folders a run owns entirely in its folder.
+const OWNED_DIRS: &[&str] = &[PARTS];
 
 /// How to treat an output folder that already holds a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,13 +214,21 @@ impl RunStore {
         Ok((store, remaining))
     }
 
-    /// Removes the files a run owns, and nothing else.
+    /// Removes the files a run owns, and nothing else: a figure or a note
+    /// the user put in the folder, or in `plots/`, stays.
     fn clear(dir: &Path) -> Result<(), StoreError> {
-        for f in OWNED_FILES {
-            let p = dir.join(f);
+        let plots = crate::plots::RUN_PLOTS
+            .iter()
+            .flat_map(|stem| ["svg", "png"].map(|ext| Path::new("plots").join(format!("{stem}.{ext}"))));
+        for p in OWNED_FILES.iter().map(|f| dir.join(f)).chain(plots.map(|p| dir.join(p))) {
             if p.exists() {
                 std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
             }
+        }
+        // The plots folder goes too, unless the user keeps something there.
+        let plots = dir.join("plots");
+        if std::fs::read_dir(&plots).is_ok_and(|mut d| d.next().is_none()) {
+            std::fs::remove_dir(&plots).map_err(|e| io_err(&plots, e))?;
         }
         for d in OWNED_DIRS {
             let p = dir.join(d);

@@ -120,7 +120,9 @@ impl Sub for SimTime {
 
 /// Why a duration string was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid duration `{input}`: {reason}; write a number and a unit s, m, h or d, e.g. `90s`, `15m`, `4h`, `14d`")]
+#[error(
+    "invalid duration `{input}`: {reason}; write a number and a unit: us, ms, s, m or min, h, d or w, e.g. `90s`, `15m`, `4h`, `14d`"
+)]
 pub struct DurationParseError {
     input: String,
     reason: &'static str,
@@ -203,7 +205,7 @@ impl schemars::JsonSchema for SimDuration {
         schemars::json_schema!({
             "type": "string",
             "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*(us|ms|s|m|min|h|d|w)\s*$",
-            "description": "A span of time: a number and a unit (s, m, h, d, w), e.g. `90s`, `4h`, `14d`.",
+            "description": "A span of time: a number and a unit (us, ms, s, m or min, h, d, w), e.g. `90s`, `4h`, `14d`.",
             "examples": ["90s", "4h", "14d"]
         })
     }

@@ -2,6 +2,7 @@
 
 use crate::cli::ValidateArgs;
 use crate::failure::Failure;
+use crate::plural::count;
 
 /// Checks each file; fails with exit code 2 if any is invalid.
 pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
@@ -12,12 +13,12 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
             Ok(model) => {
                 let s = &model.scenario;
                 say!(
-                    "ok: {} ({} devices of {} types in {} zones, {} conduits)",
+                    "ok: {} ({} of {} in {}, {})",
                     file.display(),
-                    s.device_count(),
-                    s.device_types.len(),
-                    s.zones.len(),
-                    s.conduits.len()
+                    count(s.device_count() as usize, "device", "devices"),
+                    count(s.device_types.len(), "type", "types"),
+                    count(s.zones.len(), "zone", "zones"),
+                    count(s.conduits.len(), "conduit", "conduits")
                 );
             }
             Err(e) => {

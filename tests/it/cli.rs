@@ -207,7 +207,7 @@ fn bad_arguments_exit_with_code_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = iomtsim(&root(), &["run", "tests/fixtures/base.toml", "--trials", "0"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--trials must hold between 1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--trials must be a whole number from 1 to 1000000"));
 }
 
 #[test]
@@ -234,4 +234,95 @@ fn help_texts_are_stable() {
         assert!(out.status.success());
         insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
     }
+}
+
+/// Absurd or impossible numbers are refused before anything starts, with
+/// the range the program really accepts.
+#[test]
+fn numbers_out_of_range_are_refused_with_the_real_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = root().join("tests/fixtures/base.toml").display().to_string();
+    for (args, says) in [
+        (vec!["--threads", "100000"], "from 0 to 1024"),
+        (vec!["--trials", "0"], "from 1 to 1000000"),
+        (vec!["--trials", "5000000000"], "from 1 to 1000000"),
+        (vec!["--batch-size", "0"], "from 1 to 1000000"),
+        (vec!["--trials-range", "0..5000000"], "at most 1000000"),
+    ] {
+        let mut all = vec!["run", base.as_str(), "--out", "res"];
+        all.extend(&args);
+        let out = iomtsim(dir.path(), &all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("4294967295"), "{args:?} shows the integer type's range: {stderr}");
+    }
+    assert!(!dir.path().join("res").exists(), "nothing started");
+}
+
+#[test]
+fn a_range_of_trials_is_named_as_such_in_its_errors() {
+    let out = iomtsim(&root(), &["run", "tests/fixtures/base.toml", "--trials-range", "5..2"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--trials-range") && !stderr.contains("'--trials <"), "{stderr}");
+}
+
+/// A file whose reported size is zero but whose content never ends is
+/// refused at the limit, not read forever.
+#[test]
+fn an_endless_file_is_refused_at_the_size_limit() {
+    let out = iomtsim(&root(), &["validate", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("limited to"));
+}
+
+#[test]
+fn the_animation_goes_into_a_folder_that_does_not_exist_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let ward = root().join("scenarios/teaching/flat-ward.toml").display().to_string();
+    let out = iomtsim(dir.path(), &["explain", &ward, "--gif", "new/folder/ward.gif"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("new/folder/ward.gif").exists());
+}
+
+#[test]
+fn names_with_letters_of_any_alphabet_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("tests/fixtures/base.toml"))
+        .unwrap()
+        .replace("name = \"bad-input-base\"", "name = \"klinik-ünï\"");
+    std::fs::write(dir.path().join("k.toml"), text).unwrap();
+    let out = iomtsim(dir.path(), &["run", "k.toml", "--trials", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("out/klinik-ünï/trials.parquet").exists());
+}
+
+#[test]
+fn an_error_is_said_once() {
+    let out = iomtsim(&root(), &["validate", "tests/bad_inputs/placement-unknown-zone.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("unknown zone `icu`").count(), 1, "{stderr}");
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    let out = iomtsim(&root(), &["validate", "tests/fixtures/base.toml"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("60 devices of 2 types in 2 zones, 1 conduit)"), "{stdout}");
+}
+
+/// The limit on devices is reported at the row that crosses it.
+#[test]
+fn the_device_limit_points_at_the_row_that_crosses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("tests/fixtures/base.toml")).unwrap().replace(
+        "[[placement]]\nzone = \"ward\"\ndevice_type = \"pump\"\ncount = 40",
+        "[[placement]]\nzone = \"ward\"\ndevice_type = \"pump\"\ncount = 1500000\n\n[[placement]]\nzone = \"ward\"\ndevice_type = \"pump\"\ncount = 900000\n\n[[placement]]\nzone = \"ward\"\ndevice_type = \"pump\"\ncount = 5",
+    );
+    std::fs::write(dir.path().join("big.toml"), &text).unwrap();
+    let out = iomtsim(dir.path(), &["validate", "big.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = text.lines().position(|l| l == "count = 900000").unwrap() + 1;
+    assert!(stderr.contains(&format!("big.toml:{line}:")), "{stderr}");
 }

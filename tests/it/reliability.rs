@@ -166,3 +166,49 @@ fn ctrl_c_stops_after_the_batch_and_says_how_to_resume() {
     ok(iomtsim(d.path(), &["run", "--trials", "3000", "--out", "whole"]));
     assert_eq!(bytes(&d.path().join("stopped"), "trials.parquet"), bytes(&d.path().join("whole"), "trials.parquet"));
 }
+
+#[test]
+fn sigterm_stops_after_the_batch_and_says_how_to_resume() {
+    let d = tempfile::tempdir().unwrap();
+    let child = start_and_wait(d.path(), "terminated", 1);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted") && stderr.contains("--resume"), "{stderr}");
+    assert!(d.path().join("terminated/run.partial.json").exists());
+}
+
+#[test]
+fn force_removes_only_the_runs_own_files_even_in_plots() {
+    let d = tempfile::tempdir().unwrap();
+    let w = ward();
+    ok(iomtsim(d.path(), &["run", &w, "--trials", "10", "--out", "res"]));
+    std::fs::write(d.path().join("res/plots/my-figure.svg"), "<svg/>").unwrap();
+    std::fs::write(d.path().join("res/notes.csv"), "a,b\n").unwrap();
+    ok(iomtsim(d.path(), &["run", &w, "--trials", "12", "--out", "res", "--force"]));
+    assert_eq!(std::fs::read_to_string(d.path().join("res/plots/my-figure.svg")).unwrap(), "<svg/>");
+    assert_eq!(std::fs::read_to_string(d.path().join("res/notes.csv")).unwrap(), "a,b\n");
+    assert!(d.path().join("res/plots/harm_by_zone.svg").exists(), "the run's own plots are redrawn");
+}
+
+#[test]
+fn ctrl_c_during_a_comparison_leaves_no_empty_plots_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let flat = root().join("scenarios/procurement/flat.toml").display().to_string();
+    let vlan = root().join("scenarios/procurement/vlan-by-department.toml").display().to_string();
+    let child = Command::new(env!("CARGO_BIN_EXE_iomtsim"))
+        .current_dir(d.path())
+        .args(["compare", &flat, &vlan, "--trials", "200000", "--out", "cmp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert!(!d.path().join("cmp/plots").exists(), "no empty plots folder is left behind");
+}

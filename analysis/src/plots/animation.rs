@@ -57,6 +57,9 @@ pub(crate) fn zone_shares(scenario: &Scenario, result: &TrialResult, frames: usi
 pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, frames: usize) -> Result<(), PlotError> {
     register_font_once();
     let fail = |e: String| PlotError::Draw { path: path.to_owned(), reason: e };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+    }
     let (times, counts) = zone_shares(scenario, result, frames);
     let zones: Vec<usize> = (0..scenario.zones.len()).collect();
     let n = zones.len().max(1);

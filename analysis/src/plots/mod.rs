@@ -100,6 +100,11 @@ macro_rules! render_both {
 }
 pub(crate) use render_both;
 
+/// The plots a run draws into `<dir>/plots/`, by file stem (each as SVG
+/// and PNG): the files `--force` may remove.
+pub const RUN_PLOTS: &[&str] =
+    &["compromised_over_time", "outcome_distributions", "harm_by_device_type", "harm_by_zone"];
+
 /// Every plot of a run's output folder, drawn into `<dir>/plots/`.
 ///
 /// # Errors
@@ -114,10 +119,11 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let breakdown = read("breakdown.parquet")?;
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| PlotError::Draw { path: out.clone(), reason: e.to_string() })?;
-    let mut files = plot_compromised_over_time(&timeseries, "variant", &out.join("compromised_over_time"))?;
-    files.extend(plot_distributions(&trials, "variant", &out.join("outcome_distributions"))?);
-    files.extend(plot_harm(&breakdown, HarmBy::DeviceType, "variant", &out.join("harm_by_device_type"))?);
-    files.extend(plot_harm(&breakdown, HarmBy::Zone, "variant", &out.join("harm_by_zone"))?);
+    let [over_time, distributions, by_type, by_zone] = RUN_PLOTS else { unreachable!("four run plots") };
+    let mut files = plot_compromised_over_time(&timeseries, "variant", &out.join(over_time))?;
+    files.extend(plot_distributions(&trials, "variant", &out.join(distributions))?);
+    files.extend(plot_harm(&breakdown, HarmBy::DeviceType, "variant", &out.join(by_type))?);
+    files.extend(plot_harm(&breakdown, HarmBy::Zone, "variant", &out.join(by_zone))?);
     Ok(files)
 }
 

@@ -18,6 +18,9 @@ use crate::output::{write_parquet, write_text};
 use crate::plots::{HarmBy, plot_compromised_over_time, plot_distributions, plot_harm};
 use crate::report::{Figure, design_diagram, render_report};
 
+/// Trials run between two looks at the stop request.
+const BATCH: u32 = 256;
+
 /// Files a comparison owns in its folder.
 const OWNED: &[&str] = &["report.html", "comparison.parquet", "trials.parquet", "compare.json"];
 
@@ -91,27 +94,33 @@ pub fn compare_designs(
 
     let mut designs: Vec<Design> = Vec::new();
     for (i, engine) in engines.iter().enumerate() {
-        if stop.requested() {
-            return Err(WorkflowError::Interrupted(format!(
-                "interrupted after {i} of {} designs; nothing was written",
-                engines.len()
-            )));
-        }
         let model = engine.model().clone();
         let mut label = model.scenario.name.clone();
         if designs.iter().any(|d| d.label == label) {
             label = format!("{label}#{}", i + 1);
         }
-        let options = RunOptions {
-            seed,
-            trials: 0..trials,
-            threads: request.threads,
-            record_events: false,
-            sample_every: Some(first.sample_every),
-        };
         progress.start(&label, u64::from(trials));
-        let results =
-            engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?;
+        // In batches, so that a stop request is honoured within one batch.
+        let mut results = Vec::with_capacity(trials as usize);
+        for start in (0..trials).step_by(BATCH as usize) {
+            if stop.requested() {
+                progress.finish();
+                return Err(WorkflowError::Interrupted {
+                    message: format!("interrupted while running {label}; nothing was written"),
+                    resumable: false,
+                });
+            }
+            let options = RunOptions {
+                seed,
+                trials: start..(start.saturating_add(BATCH)).min(trials),
+                threads: request.threads,
+                record_events: false,
+                sample_every: Some(first.sample_every),
+            };
+            results.extend(
+                engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?,
+            );
+        }
         progress.finish();
         let with_design = |mut df: DataFrame| -> PolarsResult<DataFrame> {
             let n = df.height();
@@ -128,9 +137,10 @@ pub fn compare_designs(
         });
     }
     if stop.requested() {
-        return Err(WorkflowError::Interrupted(
-            "interrupted before the report was written; nothing was written".into(),
-        ));
+        return Err(WorkflowError::Interrupted {
+            message: "interrupted before the report was written; nothing was written".into(),
+            resumable: false,
+        });
     }
 
     let plots_dir = out.join("plots");

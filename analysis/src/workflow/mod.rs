@@ -10,7 +10,7 @@ mod run;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use compare::{CompareReport, CompareRequest, compare_designs};
-pub use run::{RunReport, RunRequest, Trials, rerun_request, run_scenario};
+pub use run::{MAX_THREADS, RunReport, RunRequest, Trials, rerun_request, run_scenario};
 
 use crate::output::OutputError;
 use crate::store::StoreError;
@@ -28,8 +28,13 @@ pub enum WorkflowError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The user stopped the work; what was finished is kept (exit code 130).
-    #[error("{0}")]
-    Interrupted(String),
+    #[error("{message}")]
+    Interrupted {
+        /// What was kept.
+        message: String,
+        /// Whether `--resume` finishes it.
+        resumable: bool,
+    },
     /// The work could not be done (a disk refused, a thread pool did not start).
     #[error("{0}")]
     Runtime(String),

@@ -158,12 +158,15 @@ pub fn run_scenario(
         if stop.requested() {
             progress.finish();
             let left: u32 = remaining.iter().filter(|b| b.start >= batch.start).map(|b| b.end - b.start).sum();
-            return Err(WorkflowError::Interrupted(format!(
-                "interrupted: {} of {} trials are saved in {}",
-                store.plan().trials() - left,
-                store.plan().trials(),
-                out.display()
-            )));
+            return Err(WorkflowError::Interrupted {
+                message: format!(
+                    "interrupted: {} of {} trials are saved in {}",
+                    store.plan().trials() - left,
+                    store.plan().trials(),
+                    out.display()
+                ),
+                resumable: true,
+            });
         }
         let options = RunOptions {
             seed,

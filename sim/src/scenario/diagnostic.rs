@@ -68,7 +68,7 @@ pub enum ScenarioError {
         reason: String,
     },
     /// The file is larger than any scenario should be.
-    #[error("scenario `{file}` is {size} bytes; scenario files are limited to {limit} bytes")]
+    #[error("scenario `{file}` is {size} bytes or more; scenario files are limited to {limit} bytes")]
     TooLarge {
         /// The file as the user named it.
         file: String,
@@ -186,7 +186,10 @@ fn render_all(file: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
                 };
                 let mut snippet = String::new();
                 if handler.render_report(&mut snippet, &rendered).is_ok() {
-                    out.push_str(&snippet);
+                    // The first line already says what is wrong: keep the
+                    // source lines and the help, not the message again.
+                    let from = snippet.find('╭').and_then(|i| snippet[..i].rfind('\n')).map_or(0, |i| i + 1);
+                    out.push_str(&snippet[from..]);
                 }
             }
             None => {

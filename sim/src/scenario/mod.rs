@@ -73,7 +73,17 @@ impl ScenarioSource {
         if meta.len() > limits::MAX_FILE_BYTES {
             return Err(ScenarioError::TooLarge { file, size: meta.len(), limit: limits::MAX_FILE_BYTES });
         }
-        let bytes = std::fs::read(path).map_err(unreadable)?;
+        // The reported length can lie (a device, a pipe): the limit holds
+        // while reading, too.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::fs::File::open(path).map_err(unreadable)?, limits::MAX_FILE_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(unreadable)?;
+        if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+            return Err(ScenarioError::TooLarge { file, size: bytes.len() as u64, limit: limits::MAX_FILE_BYTES });
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             let offset = e.utf8_error().valid_up_to();
             let valid = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();

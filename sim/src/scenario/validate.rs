@@ -211,6 +211,7 @@ pub(super) fn validate(
     // Placement, with the device total checked before any device is allocated.
     let mut placements = Vec::new();
     let mut total: u64 = 0;
+    let mut crossing = None;
     for p in &raw.placement {
         let zone = zone_ref(&mut v, &p.zone);
         let device_type = v
@@ -229,15 +230,21 @@ pub(super) fn validate(
         }
         let count = *p.count.get_ref();
         total += u64::from(count);
+        if total > limits::MAX_DEVICES && crossing.is_none() {
+            crossing = Some(p.count.span());
+        }
         if let (Some(zone), Some(device_type)) = (zone, device_type) {
             placements.push(Placement { zone, device_type, count });
         }
     }
     if total > limits::MAX_DEVICES {
-        let span = raw.placement.last().map(|p| p.count.span()).unwrap_or(0..0);
+        let span = crossing.unwrap_or(0..0);
         v.push(
-            Diagnostic::at(span, format!("placement adds up to {total} devices; the limit is {}", limits::MAX_DEVICES))
-                .with_help("check the counts for a stray digit"),
+            Diagnostic::at(
+                span,
+                format!("placement adds up to {total} devices, past the limit of {} at this row", limits::MAX_DEVICES),
+            )
+            .with_help("check the counts for a stray digit"),
         );
     } else if total == 0 && !raw.placement.is_empty() {
         v.push(
