@@ -124,6 +124,11 @@ pub struct CompareArgs {
     /// Replace a comparison the output folder already holds.
     #[arg(long)]
     pub force: bool,
+    /// The smallest difference that matters in practice, in percent of the
+    /// first design's mean: smaller differences are not coloured in the
+    /// report, however significant.
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = parse_percent)]
+    pub min_effect: f64,
 }
 
 /// `iomtsim explain`.
@@ -206,6 +211,11 @@ fn parse_trials(s: &str) -> Result<u32, String> {
 
 fn parse_batch_size(s: &str) -> Result<u32, String> {
     whole(s, 1..=u64::from(MAX_TRIALS), "--batch-size").map(|n| n as u32)
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let x: f64 = s.trim().trim_end_matches('%').parse().map_err(|_| format!("`{s}` is not a percentage, e.g. 10"))?;
+    if (0.0..=1000.0).contains(&x) { Ok(x) } else { Err(format!("a percentage from 0 to 1000, found {x}")) }
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {

@@ -68,6 +68,10 @@ pub struct MetricComparison {
     pub correlation: f64,
     /// Two-sided paired t-test p-value of the difference (1 for the first design).
     pub p_value: f64,
+    /// Whether the difference is both more than simulation noise (p below
+    /// 0.05) and large enough to matter in practice (at least the minimum
+    /// effect asked for, as a share of the first design's mean).
+    pub important: bool,
 }
 
 impl MetricComparison {
@@ -141,7 +145,7 @@ pub fn compared_metrics(designs: &[Design]) -> Vec<MetricInfo> {
 ///
 /// # Errors
 /// If a design's trials frame lacks a metric it declares.
-pub fn compare(designs: &[Design]) -> PolarsResult<Vec<MetricComparison>> {
+pub fn compare(designs: &[Design], min_effect: f64) -> PolarsResult<Vec<MetricComparison>> {
     let mut rows = Vec::new();
     let Some(base) = designs.first() else { return Ok(rows) };
     for info in compared_metrics(designs) {
@@ -171,6 +175,15 @@ pub fn compare(designs: &[Design]) -> PolarsResult<Vec<MetricComparison>> {
             };
             let (none, zero) = (f64::NAN, 0.0);
             let comparable = !first && base_values.is_some();
+            let p_value = if first {
+                1.0
+            } else if comparable {
+                paired_p_value(diff, diff_sd, diffs.len())
+            } else {
+                none
+            };
+            let base_mean = pairs.iter().map(|(_, b)| b).sum::<f64>() / pairs.len().max(1) as f64;
+            let large = diff.abs() >= min_effect * base_mean.abs() && diff != 0.0;
             rows.push(MetricComparison {
                 design: d.label.clone(),
                 metric: info.column.clone(),
@@ -216,13 +229,8 @@ pub fn compare(designs: &[Design]) -> PolarsResult<Vec<MetricComparison>> {
                     none
                 },
                 correlation: if first { 1.0 } else { correlation(&pairs) },
-                p_value: if first {
-                    1.0
-                } else if comparable {
-                    paired_p_value(diff, diff_sd, diffs.len())
-                } else {
-                    none
-                },
+                p_value,
+                important: comparable && p_value < 0.05 && large,
             });
         }
     }
@@ -254,35 +262,18 @@ pub fn comparison_frame(rows: &[MetricComparison]) -> PolarsResult<DataFrame> {
             Column::new("welch_ci_high".into(), x(|r| r.welch_ci_high)),
             Column::new("correlation".into(), x(|r| r.correlation)),
             Column::new("p_value".into(), x(|r| r.p_value)),
+            Column::new("important".into(), rows.iter().map(|r| r.important).collect::<Vec<bool>>()),
         ],
     )
 }
 
-/// A number as a reader would write it: thousands separated, no spurious
-/// decimals.
-pub fn readable(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    if x.abs() < 10.0 && x.fract() != 0.0 {
-        return format!("{x:.2}");
-    }
-    let r = x.round() as i64;
-    let digits = r.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if r < 0 { format!("-{out}") } else { out }
-}
+pub use crate::numbers::readable;
 
 /// Plain-language sentences for a reader who is not a statistician: for
 /// each design after the first, how its medians compare with the first's,
-/// and whether the difference is more than chance.
-pub fn plain_summary(rows: &[MetricComparison], designs: &[Design]) -> Vec<String> {
+/// and whether the difference is more than simulation noise and large
+/// enough to matter.
+pub fn plain_summary(rows: &[MetricComparison], designs: &[Design], min_effect: f64) -> Vec<String> {
     let find = |design: &str, metric: &str| rows.iter().find(|r| r.design == design && r.metric == metric);
     let Some(base) = designs.first() else { return Vec::new() };
     let mut out = Vec::new();
@@ -313,16 +304,26 @@ pub fn plain_summary(rows: &[MetricComparison], designs: &[Design]) -> Vec<Strin
             && c.p_value.is_finite()
         {
             sentence.push(' ');
-            sentence.push_str(&if c.p_value < 0.05 {
+            let p = if c.p_value < 0.001 { "< 0.001".to_owned() } else { format!("= {:.3}", c.p_value) };
+            sentence.push_str(&if c.important {
                 format!(
-                    "Trial by trial, with the same random events, it averaged {} {} compromised devices; a difference this large is very unlikely to be chance (paired test, p {}).",
+                    "Trial by trial, meeting the same random events, it averaged {} {} compromised devices (95% interval {} to {}): more than simulation noise (paired test, p {p}).",
                     readable(c.diff.abs()),
                     if c.diff < 0.0 { "fewer" } else { "more" },
-                    if c.p_value < 0.001 { "< 0.001".to_owned() } else { format!("= {:.3}", c.p_value) }
+                    readable(c.diff_ci_low),
+                    readable(c.diff_ci_high),
+                )
+            } else if c.p_value < 0.05 {
+                format!(
+                    "Trial by trial it averaged {} {} compromised devices: more than simulation noise (paired test, p {p}), but under {:.0}% of {}'s mean, too small to matter in practice.",
+                    readable(c.diff.abs()),
+                    if c.diff < 0.0 { "fewer" } else { "more" },
+                    min_effect * 100.0,
+                    base.label
                 )
             } else {
                 format!(
-                    "Trial by trial, the difference in compromised devices ({}) could be chance (paired test, p = {:.2}); run more trials to tell.",
+                    "Trial by trial, the difference in compromised devices ({}) is within simulation noise (paired test, p = {:.2}); run more trials to tell.",
                     readable(c.diff),
                     c.p_value
                 )
@@ -351,14 +352,5 @@ mod tests {
         // two-sided p with 2 degrees of freedom = 0.0742.
         assert!((paired_p_value(2.0, 1.0, 3) - 0.0742).abs() < 1e-3);
         assert_eq!(paired_p_value(0.0, 0.0, 10), 1.0);
-    }
-
-    #[test]
-    fn numbers_read_as_people_write_them() {
-        assert_eq!(readable(1240.0), "1,240");
-        assert_eq!(readable(1_144_850.4), "1,144,850");
-        assert_eq!(readable(85.0), "85");
-        assert_eq!(readable(0.25), "0.25");
-        assert_eq!(readable(-3000.0), "-3,000");
     }
 }

@@ -132,6 +132,16 @@ pub fn breakdown_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<D
                     .map(|(_, b)| scenario.device_types[usize::from(b.device_type.0)].id.as_str())
                     .collect::<Vec<&str>>(),
             ),
+            Column::new(
+                "zone_name".into(),
+                rows().map(|(_, b)| scenario.zones[usize::from(b.zone.0)].name.as_str()).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "device_type_name".into(),
+                rows()
+                    .map(|(_, b)| scenario.device_types[usize::from(b.device_type.0)].name.as_str())
+                    .collect::<Vec<&str>>(),
+            ),
             Column::new("devices".into(), rows().map(|(_, b)| b.devices).collect::<Vec<u32>>()),
             Column::new("compromised".into(), rows().map(|(_, b)| b.compromised).collect::<Vec<u32>>()),
             Column::new("disrupted".into(), rows().map(|(_, b)| b.disrupted).collect::<Vec<u32>>()),

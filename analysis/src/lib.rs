@@ -12,6 +12,7 @@ mod dataset;
 pub mod explain;
 mod manifest;
 mod metrics;
+pub mod numbers;
 mod output;
 pub mod plots;
 pub mod report;
@@ -24,4 +25,7 @@ pub use manifest::{RunManifest, RunPlan, ZoneReport};
 pub use metrics::{MetricInfo, metric_infos};
 pub use output::{OutputError, read_parquet, write_csv, write_parquet, write_text};
 pub use store::{OpenMode, RunStore, StoreError, merge_runs, read_json};
-pub use summary::{MetricSummary, half_width, render_table, summarize, wilson};
+pub use summary::{
+    MAJOR_OUTBREAK, MIN_TRIALS_FOR_INTERVALS, MetricSummary, formatted, half_width, major_outbreak_info,
+    major_outbreaks, render_table, summarize, wilson,
+};

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use similar::TextDiff;
 
-use crate::compare::{Design, MetricComparison, compared_metrics, readable};
+use crate::compare::{Design, MetricComparison, compared_metrics};
+use crate::numbers::{decimals_for, readable, with_decimals};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -71,6 +72,7 @@ pub fn render_report(
     diagrams: &[Figure],
     trials: u32,
     seed: u64,
+    min_effect: f64,
 ) -> String {
     let mut h = String::new();
     let names: Vec<String> = designs.iter().map(|d| escape(&d.label)).collect();
@@ -97,23 +99,32 @@ pub fn render_report(
             let class = if i == 0 { " class=\"metric-start\"" } else { "" };
             let label = if i == 0 { escape(&r.label) } else { String::new() };
             let first = r.design == designs[0].label;
+            // Rounded alike across the row, to what each interval supports.
+            let whole = info.is_count();
+            let d = if info.is_flag() { 2 } else { decimals_for((r.ci_high - r.ci_low) / 2.0, whole) };
+            let dd = if info.is_flag() { 2 } else { decimals_for((r.diff_ci_high - r.diff_ci_low) / 2.0, whole) };
+            let fmt = |x: f64| with_decimals(x, d);
+            let fmt_diff = |x: f64| with_decimals(x, dd);
             let diff = if first || !r.diff.is_finite() {
                 "—".to_owned()
             } else {
-                let significant = r.p_value < 0.05;
                 let good = (info.lower_is_better() && r.diff < 0.0) || (info.higher_is_better() && r.diff > 0.0);
                 let bad = (info.lower_is_better() && r.diff > 0.0) || (info.higher_is_better() && r.diff < 0.0);
-                let tone = if significant && good {
+                let tone = if r.important && good {
                     "better"
-                } else if significant && bad {
+                } else if r.important && bad {
                     "worse"
                 } else {
                     ""
                 };
-                format!("<span class=\"{tone}\">{}</span>", fmt(r.diff))
+                format!("<span class=\"{tone}\">{}</span>", fmt_diff(r.diff))
             };
             let interval = |lo: f64, hi: f64| {
-                if first || !lo.is_finite() { "—".to_owned() } else { format!("[{}, {}]", fmt(lo), fmt(hi)) }
+                if first || !lo.is_finite() {
+                    "—".to_owned()
+                } else {
+                    format!("[{}, {}]", fmt_diff(lo), fmt_diff(hi))
+                }
             };
             let _ = writeln!(
                 h,
@@ -135,7 +146,19 @@ pub fn render_report(
         }
     }
     h.push_str("</tbody>\n</table>\n");
-    h.push_str("<p class=\"note\">How to read this: the mean is the average over trials and its 95% interval says how precisely the trials pin it down. The difference column averages, trial by trial, this design's value minus the first design's; if its interval excludes zero (p below 0.05), the difference is more than simulation noise. The unpaired interval is what the same trials would give without common random numbers. Green: the design does better than the first; orange: worse. The intervals cover the noise of simulation only, not uncertainty in the scenario's assumed inputs.</p>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">How to read this: the mean is the average over trials and its 95% interval says how precisely the trials pin it down; the median is the middle trial (outcomes are often two-humped: an attack fizzles or takes hold). The difference column averages, trial by trial, this design's value minus the first design's; if its interval excludes zero (p below 0.05), the difference is more than simulation noise. The unpaired interval is what the same trials would give without common random numbers. A difference is coloured only when it is both more than noise and at least {:.0}% of the first design's mean (set with --min-effect): green when the design does better than the first, orange when worse. The intervals cover the noise of simulation only, not uncertainty in the scenario's assumed inputs.{}</p>",
+        min_effect * 100.0,
+        if trials < crate::summary::MIN_TRIALS_FOR_INTERVALS {
+            format!(
+                " With fewer than {} trials the intervals are rough: run more.",
+                crate::summary::MIN_TRIALS_FOR_INTERVALS
+            )
+        } else {
+            String::new()
+        }
+    );
 
     h.push_str("<h2>Plots</h2>\n");
     for f in figures {
@@ -218,10 +241,6 @@ fn strip_xml_header(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
 }
 
-fn fmt(x: f64) -> String {
-    if x.is_finite() && x.abs() < 100.0 { format!("{x:.2}") } else { readable(x) }
-}
-
 fn p(x: f64) -> String {
     if !x.is_finite() {
         "n/a".into()
@@ -232,31 +251,140 @@ fn p(x: f64) -> String {
     }
 }
 
+/// An axis-aligned box: left, top, width, height.
+type Bounds = (f64, f64, f64, f64);
+
+fn overlaps(a: Bounds, b: Bounds) -> bool {
+    a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
+}
+
+/// Splits a name into lines of at most `width` characters at spaces (a
+/// word longer than a line is split), so that nothing is cut.
+fn wrap(name: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in name.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+        let word: String = word.into_iter().collect();
+        match lines.last_mut() {
+            Some(last) if last.chars().count() + 1 + word.chars().count() <= width => {
+                last.push(' ');
+                last.push_str(&word);
+            }
+            _ => lines.push(word),
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// The approximate width of `text` at `size` px in DejaVu Sans.
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.6
+}
+
+/// Where a line from the centre of box `a` towards `(tx, ty)` leaves the box.
+fn edge_point(a: Bounds, tx: f64, ty: f64) -> (f64, f64) {
+    let (cx, cy) = (a.0 + a.2 / 2.0, a.1 + a.3 / 2.0);
+    let (dx, dy) = (tx - cx, ty - cy);
+    let scale = ((a.2 / 2.0) / dx.abs().max(1e-9)).min((a.3 / 2.0) / dy.abs().max(1e-9)).min(1.0);
+    (cx + dx * scale, cy + dy * scale)
+}
+
 /// Draws a design's zones, their devices and the conduits between them as
-/// an SVG diagram (zones on a grid, conduits as labelled arrows).
+/// an SVG diagram: zones on a grid, each name whole (wrapped, never cut);
+/// each conduit an arrow from the zone that opens connections to the zone
+/// that accepts them (the two directions of a two-way conduit side by
+/// side), labelled with its services on a white ground, labels placed
+/// where they overlap neither a zone nor each other, and drawn last so
+/// nothing hides them.
 pub fn design_diagram(design: &Design) -> String {
     let s = &design.model.scenario;
     let n = s.zones.len().max(1);
-    let cols = (n as f64).sqrt().ceil() as usize;
-    let rows = n.div_ceil(cols);
-    let (bw, bh, gx, gy) = (180.0, 62.0, 90.0, 70.0);
-    let width = cols as f64 * (bw + gx) + gx;
-    let height = rows as f64 * (bh + gy) + gy;
-    let centre = |i: usize| {
-        let (c, r) = (i % cols, i / cols);
-        (gx + c as f64 * (bw + gx) + bw / 2.0, gy + r as f64 * (bh + gy) + bh / 2.0)
+    let names: Vec<Vec<String>> = s.zones.iter().map(|z| wrap(&z.name, 24)).collect();
+    let lines = names.iter().map(Vec::len).max().unwrap_or(1) as f64;
+    let (bw, bh) = (210.0, 38.0 + 17.0 * lines);
+    // Zones around an ellipse: an arrow between two zones is a chord, which
+    // passes inside the ring, clear of the zones between them.
+    let (rx, ry) = if n == 1 {
+        (0.0, 0.0)
+    } else {
+        let r = (n as f64 * (bw + 90.0) / std::f64::consts::TAU).max(bh + 80.0);
+        (r.max(bw * 0.9), (r * 0.6).max(bh + 40.0))
     };
+    let (margin_x, margin_y) = (bw / 2.0 + 40.0, bh / 2.0 + 40.0);
+    let (width, height) = (2.0 * (rx + margin_x), 2.0 * (ry + margin_y));
+    let boxes: Vec<Bounds> = (0..s.zones.len())
+        .map(|i| {
+            let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
+            let (cx, cy) = (width / 2.0 + rx * angle.cos(), height / 2.0 + ry * angle.sin());
+            (cx - bw / 2.0, cy - bh / 2.0, bw, bh)
+        })
+        .collect();
     let devices = s.devices_per_zone();
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"DejaVu Sans, sans-serif\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#555\"/></marker></defs>"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"DejaVu Sans, sans-serif\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>"
     );
-    for (from, to, services) in s.network.conduits() {
-        let (x1, y1) = centre(usize::from(from.0));
-        let (x2, y2) = centre(usize::from(to.0));
-        // Stop the arrow at the target box's edge.
-        let (dx, dy) = (x2 - x1, y2 - y1);
-        let scale = ((bw / 2.0) / dx.abs().max(1e-9)).min((bh / 2.0) / dy.abs().max(1e-9)).min(1.0);
-        let (ex, ey) = (x2 - dx * scale, y2 - dy * scale);
+    for (i, z) in s.zones.iter().enumerate() {
+        let (x, y, w, h) = boxes[i];
+        let dash = if z.external { " stroke-dasharray=\"6 4\"" } else { "" };
+        let fill = if z.external {
+            "#f4f4f4"
+        } else if z.intra == iomtsim_sim::ServiceSet::NONE {
+            "#e3f2e9"
+        } else {
+            "#e8f1fa"
+        };
+        let _ = write!(
+            svg,
+            "<rect class=\"zone\" x=\"{x:.0}\" y=\"{y:.0}\" width=\"{w}\" height=\"{h}\" rx=\"8\" fill=\"{fill}\" stroke=\"#0072b2\"{dash}/><text class=\"zone-name\" x=\"{:.0}\" y=\"{:.0}\" font-size=\"13\" text-anchor=\"middle\" font-weight=\"bold\">",
+            x + w / 2.0,
+            y + 20.0
+        );
+        for (k, line) in names[i].iter().enumerate() {
+            let _ = write!(
+                svg,
+                "<tspan x=\"{:.0}\" dy=\"{}\">{}</tspan>",
+                x + w / 2.0,
+                if k == 0 { 0 } else { 16 },
+                escape(line)
+            );
+        }
+        let sl = z.security_level.map(|l| format!(" · SL {l}")).unwrap_or_default();
+        let _ = write!(
+            svg,
+            "</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" text-anchor=\"middle\">{} devices{}</text>",
+            x + w / 2.0,
+            y + h - 9.0,
+            readable(f64::from(devices[i])),
+            escape(&sl)
+        );
+    }
+    let conduits: Vec<_> = s.network.conduits().collect();
+    let mut placed: Vec<Bounds> = boxes.clone();
+    let mut labels = String::new();
+    for &(from, to, services) in &conduits {
+        let (a, b) = (boxes[usize::from(from.0)], boxes[usize::from(to.0)]);
+        let (ac, bc) = ((a.0 + a.2 / 2.0, a.1 + a.3 / 2.0), (b.0 + b.2 / 2.0, b.1 + b.3 / 2.0));
+        // A two-way conduit's directions run side by side, each offset to its right.
+        let two_way = conduits.iter().any(|&(f, t, _)| f == to && t == from);
+        let (dx, dy) = (bc.0 - ac.0, bc.1 - ac.1);
+        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+        let off = if two_way { 6.0 } else { 0.0 };
+        let (ox, oy) = (-dy / len * off, dx / len * off);
+        let (x1, y1) = edge_point(a, bc.0 + ox, bc.1 + oy);
+        let (x2, y2) = edge_point(b, ac.0 + ox, ac.1 + oy);
+        let (x1, y1, x2, y2) = (x1 + ox, y1 + oy, x2 + ox, y2 + oy);
+        let _ = write!(
+            svg,
+            "<line class=\"conduit\" x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#444\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>"
+        );
         let names: Vec<&str> = if services == iomtsim_sim::ServiceSet::ALL {
             vec!["any"]
         } else {
@@ -267,43 +395,40 @@ pub fn design_diagram(design: &Design) -> String {
                 .map(|(_, x)| x.id.as_str())
                 .collect()
         };
+        let text = names.join(", ");
+        let (tw, th) = (text_width(&text, 11.0) + 6.0, 15.0);
+        // The first place along the arrow where the label covers nothing.
+        let along = (0..19).map(|k| 0.5 + if k % 2 == 0 { 0.025 * k as f64 } else { -0.025 * (k + 1) as f64 });
+        let spot = along
+            .flat_map(|t| [0.0, 12.0, -12.0, 24.0, -24.0, 36.0, -36.0, 48.0, -48.0].map(move |shift| (t, shift)))
+            .map(|(t, shift)| {
+                let (px, py) = (x1 + (x2 - x1) * t + (-dy / len) * shift, y1 + (y2 - y1) * t + (dx / len) * shift);
+                (px - tw / 2.0, py - th / 2.0, tw, th)
+            })
+            .find(|bounds| !placed.iter().any(|p| overlaps(*bounds, *p)))
+            .unwrap_or_else(|| {
+                let (px, py) = (x1 + (x2 - x1) * 0.5, y1 + (y2 - y1) * 0.5);
+                (px - tw / 2.0, py - th / 2.0, tw, th)
+            });
+        placed.push(spot);
         let _ = write!(
-            svg,
-            "<line x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{ex:.0}\" y2=\"{ey:.0}\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" fill=\"#333\" text-anchor=\"middle\">{}</text>",
-            (x1 + ex) / 2.0,
-            (y1 + ey) / 2.0 - 4.0,
-            escape(&names.join(", "))
+            labels,
+            "<g class=\"conduit-label\" data-box=\"{:.1} {:.1} {:.1} {:.1}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{th}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.92\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\" text-anchor=\"middle\">{}</text></g>",
+            spot.0,
+            spot.1,
+            spot.2,
+            spot.3,
+            spot.0,
+            spot.1,
+            spot.2,
+            spot.0 + spot.2 / 2.0,
+            spot.1 + 11.0,
+            escape(&text)
         );
     }
-    for (i, z) in s.zones.iter().enumerate() {
-        let (cx, cy) = centre(i);
-        let dash = if z.external { " stroke-dasharray=\"6 4\"" } else { "" };
-        let fill = if z.external {
-            "#f4f4f4"
-        } else if z.intra == iomtsim_sim::ServiceSet::NONE {
-            "#e3f2e9"
-        } else {
-            "#e8f1fa"
-        };
-        let sl = z.security_level.map(|l| format!(" · SL {l}")).unwrap_or_default();
-        let _ = write!(
-            svg,
-            "<rect x=\"{:.0}\" y=\"{:.0}\" width=\"{bw}\" height=\"{bh}\" rx=\"8\" fill=\"{fill}\" stroke=\"#0072b2\"{dash}/><text x=\"{cx:.0}\" y=\"{:.0}\" font-size=\"13\" text-anchor=\"middle\" font-weight=\"bold\">{}</text><text x=\"{cx:.0}\" y=\"{:.0}\" font-size=\"12\" text-anchor=\"middle\">{} devices{}</text>",
-            cx - bw / 2.0,
-            cy - bh / 2.0,
-            cy - 6.0,
-            escape(&truncate(&z.name, 24)),
-            cy + 14.0,
-            readable(f64::from(devices[i])),
-            escape(&sl)
-        );
-    }
+    svg.push_str(&labels);
     svg.push_str("</svg>");
     svg
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_owned() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
 #[cfg(test)]
@@ -311,8 +436,108 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_wrap_instead_of_being_cut() {
+        assert_eq!(wrap("Clinical servers (EHR, PACS) and admin", 24), ["Clinical servers (EHR,", "PACS) and admin"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
     fn markup_in_names_is_shown_as_text() {
         assert_eq!(escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
         assert_eq!(escape("a \"b\" & 'c'"), "a &quot;b&quot; &amp; &#39;c&#39;");
+    }
+
+    fn procurement_like_design() -> Design {
+        let text = r#"
+            name = "zones"
+            duration = "1d"
+            zones = [
+              { id = "it", name = "Clinical workstations and the administrators' jump hosts" },
+              { id = "srv", name = "Clinical servers (EHR, PACS)" },
+              { id = "img", name = "Imaging modalities" },
+              { id = "lab", name = "Laboratory" },
+              { id = "rx", name = "Medication dispensing" },
+              { id = "mon", name = "Patient monitoring" },
+              { id = "net", name = "Internet", external = true },
+            ]
+            conduits = [
+              { from = "it", to = "srv", services = ["https", "hl7"] },
+              { from = "it", to = "img", services = ["dicom"] },
+              { from = "img", to = "srv", services = ["dicom"] },
+              { from = "lab", to = "srv", services = ["hl7"] },
+              { from = "rx", to = "srv", services = ["hl7", "https"] },
+              { from = "mon", to = "srv", services = ["hl7"] },
+              { from = "it", to = "net", services = ["https", "http"] },
+              { from = "srv", to = "lab", services = ["smb"], bidirectional = true },
+            ]
+            device_types = [{ id = "pc" }]
+            placement = [{ zone = "it", device_type = "pc", count = 3 }]
+        "#;
+        let model = iomtsim_sim::load_model(
+            iomtsim_sim::ScenarioSource::from_text("z.toml", text),
+            &iomtsim_sim::Registry::default(),
+        )
+        .unwrap();
+        Design {
+            label: "zones".into(),
+            model: std::sync::Arc::new(model),
+            metrics: Vec::new(),
+            trials: polars::prelude::DataFrame::empty(),
+            timeseries: polars::prelude::DataFrame::empty(),
+            breakdown: polars::prelude::DataFrame::empty(),
+        }
+    }
+
+    fn numbers(attr: &str) -> Vec<f64> {
+        attr.split_whitespace().map(|x| x.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_diagram_shows_whole_names_directed_conduits_and_labels_that_overlap_nothing() {
+        let svg = design_diagram(&procurement_like_design());
+        // Whole names, wrapped rather than cut.
+        assert!(!svg.contains('…'), "a name was cut");
+        let flat: String = svg
+            .split("<tspan")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("Clinical workstations and the") && flat.contains("administrators&#39; jump hosts"),
+            "{flat}"
+        );
+        // Every conduit is an arrow; the two directions of a two-way conduit are two lines.
+        let lines: Vec<&str> = svg.split("<line").skip(1).collect();
+        assert_eq!(lines.len(), 9);
+        assert!(lines.iter().all(|l| l.contains("marker-end=\"url(#arrow)\"")));
+        // Labels are drawn after every zone, so no zone hides one.
+        let last_zone = svg.rfind("class=\"zone\"").unwrap();
+        let first_label = svg.find("class=\"conduit-label\"").unwrap();
+        assert!(first_label > last_zone);
+        // No label overlaps another label or a zone.
+        let zones: Vec<Vec<f64>> = svg
+            .split("<rect class=\"zone\"")
+            .skip(1)
+            .map(|r| {
+                ["x", "y", "width", "height"]
+                    .iter()
+                    .map(|a| r.split(&format!(" {a}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap())
+                    .collect()
+            })
+            .collect();
+        let labels: Vec<Vec<f64>> =
+            svg.split("data-box=\"").skip(1).map(|b| numbers(b.split('"').next().unwrap())).collect();
+        assert_eq!(labels.len(), 9);
+        let hit =
+            |a: &[f64], b: &[f64]| a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
+        for (i, a) in labels.iter().enumerate() {
+            for b in labels.iter().skip(i + 1) {
+                assert!(!hit(a, b), "labels overlap: {a:?} {b:?}");
+            }
+            for z in &zones {
+                assert!(!hit(a, z), "a label sits on a zone: {a:?} {z:?}");
+            }
+        }
     }
 }

@@ -1,12 +1,26 @@
 //! Each declared metric summarised over trials: its mean with a 95%
 //! confidence interval and its median; for a flag, the share of trials
-//! with a Wilson interval.
+//! with a Wilson interval. Outcomes are often two-humped (an attack fizzles
+//! at its way in, or takes hold), so beside the mean the summary gives the
+//! median and the share of trials in which the attack took hold.
 
 use polars::prelude::*;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::metrics::MetricInfo;
+use crate::numbers::{decimals_for, with_decimals};
+
+/// Below this many trials, intervals are rough and the summary says so.
+pub const MIN_TRIALS_FOR_INTERVALS: u32 = 10;
+
+/// A trial in which more than this share of the estate was compromised is
+/// one where the attack took hold (a "major outbreak"), as opposed to one
+/// that fizzled at its way in.
+pub const MAJOR_OUTBREAK_SHARE: f64 = 0.01;
+
+/// The column of the derived major-outbreak flag.
+pub const MAJOR_OUTBREAK: &str = "major_outbreak";
 
 /// One metric's summary over trials.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,6 +39,10 @@ pub struct MetricSummary {
     pub ci_high: f64,
     /// Median.
     pub median: f64,
+    /// Whether its values are whole numbers (counts).
+    pub whole: bool,
+    /// Whether it is a share of trials.
+    pub share: bool,
 }
 
 /// The values of a metric column as numbers (flags as 0/1, absent hours as `None`).
@@ -76,8 +94,10 @@ pub fn summarize_values(info: &MetricInfo, values: &[Option<f64>]) -> MetricSumm
     let (ci_low, ci_high) = if info.is_flag() {
         wilson(present.iter().sum(), n as f64)
     } else {
+        // Every metric is a quantity that cannot be negative: the interval
+        // stops at zero.
         let half = half_width(sd, n as u32);
-        (mean - half, mean + half)
+        ((mean - half).max(0.0), mean + half)
     };
     MetricSummary {
         metric: info.column.clone(),
@@ -87,6 +107,54 @@ pub fn summarize_values(info: &MetricInfo, values: &[Option<f64>]) -> MetricSumm
         ci_low,
         ci_high,
         median: median(&present),
+        whole: info.is_count(),
+        share: info.is_flag(),
+    }
+}
+
+/// Per trial, whether the attack took hold: more than
+/// [`MAJOR_OUTBREAK_SHARE`] of the devices compromised. `None` when the
+/// frame lacks the engine's `compromised` and `devices` columns.
+pub fn major_outbreaks(trials: &DataFrame) -> Option<Vec<Option<f64>>> {
+    let compromised = column_values(trials, "compromised").ok()?;
+    let devices = column_values(trials, "devices").ok()?;
+    Some(
+        compromised
+            .iter()
+            .zip(&devices)
+            .map(|(c, d)| Some(f64::from(u8::from((*c)? > MAJOR_OUTBREAK_SHARE * (*d)?))))
+            .collect(),
+    )
+}
+
+/// Adds the major-outbreak flag to a `trials` frame and its description
+/// after `compromised` in `metrics` (when the frame has what it needs).
+///
+/// # Errors
+/// Only if polars rejects the column, which would be a bug.
+pub fn with_major_outbreak(mut trials: DataFrame, metrics: &mut Vec<MetricInfo>) -> PolarsResult<DataFrame> {
+    if let Some(major) = major_outbreaks(&trials) {
+        let flags: Vec<Option<bool>> = major.iter().map(|m| m.map(|x| x > 0.5)).collect();
+        let n = trials.height();
+        trials.with_column(Column::new(MAJOR_OUTBREAK.into(), flags))?;
+        debug_assert_eq!(trials.height(), n);
+        let at = metrics.iter().position(|m| m.column == "compromised").map_or(metrics.len(), |i| i + 1);
+        metrics.insert(at, major_outbreak_info());
+    }
+    Ok(trials)
+}
+
+/// How the major-outbreak share is described.
+pub fn major_outbreak_info() -> MetricInfo {
+    MetricInfo {
+        column: MAJOR_OUTBREAK.into(),
+        label: format!("share of trials with a major outbreak (over {}% of devices)", MAJOR_OUTBREAK_SHARE * 100.0),
+        description: "trials in which the attack took hold rather than fizzling at its way in".into(),
+        unit: String::new(),
+        better: "lower".into(),
+        kind: "flag".into(),
+        bookkeeping: false,
+        source: String::new(),
     }
 }
 
@@ -95,11 +163,16 @@ pub fn summarize_values(info: &MetricInfo, values: &[Option<f64>]) -> MetricSumm
 /// # Errors
 /// If a metric column is missing.
 pub fn summarize(trials: &DataFrame, metrics: &[MetricInfo]) -> PolarsResult<Vec<MetricSummary>> {
-    metrics
-        .iter()
-        .filter(|m| !m.bookkeeping)
-        .map(|m| Ok(summarize_values(m, &column_values(trials, &m.column)?)))
-        .collect()
+    let mut out = Vec::new();
+    for m in metrics.iter().filter(|m| !m.bookkeeping) {
+        out.push(summarize_values(m, &column_values(trials, &m.column)?));
+        if m.column == "compromised"
+            && let Some(major) = major_outbreaks(trials)
+        {
+            out.push(summarize_values(&major_outbreak_info(), &major));
+        }
+    }
+    Ok(out)
 }
 
 /// Half-width of a 95% confidence interval for a mean of `n` values with
@@ -112,31 +185,32 @@ pub fn half_width(std: f64, n: u32) -> f64 {
     t * std / f64::from(n).sqrt()
 }
 
-/// Renders summaries as an aligned text table for the terminal.
+/// The summary's numbers as text, rounded alike to what the interval
+/// supports: (mean, interval, median).
+pub fn formatted(s: &MetricSummary) -> (String, String, String) {
+    let half = (s.ci_high - s.ci_low) / 2.0;
+    let d = if s.share { 2 } else { decimals_for(half, s.whole) };
+    let f = |x: f64| if x.is_nan() { "n/a".to_owned() } else { with_decimals(x, d) };
+    let ci = if s.ci_low.is_nan() { "n/a".to_owned() } else { format!("[{}, {}]", f(s.ci_low), f(s.ci_high)) };
+    (f(s.mean), ci, f(s.median))
+}
+
+/// Renders summaries as an aligned text table for the terminal, with a
+/// note when there are too few trials for the intervals to mean much.
 pub fn render_table(summaries: &[MetricSummary]) -> String {
     let width = summaries.iter().map(|s| s.label.chars().count()).max().unwrap_or(6).max(6);
     let mut out = format!("{:<width$} {:>12} {:>27} {:>12} {:>7}\n", "metric", "mean", "95% CI", "median", "trials");
     for s in summaries {
-        let ci = if s.ci_low.is_nan() {
-            "n/a".to_owned()
-        } else {
-            format!("[{}, {}]", fmt_num(s.ci_low), fmt_num(s.ci_high))
-        };
-        let mean = if s.mean.is_nan() { "n/a".to_owned() } else { fmt_num(s.mean) };
-        let median = if s.median.is_nan() { "n/a".to_owned() } else { fmt_num(s.median) };
+        let (mean, ci, median) = formatted(s);
         out.push_str(&format!("{:<width$} {:>12} {:>27} {:>12} {:>7}\n", s.label, mean, ci, median, s.n));
     }
-    out
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        format!("{x:.0}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
+    if summaries.iter().any(|s| s.n > 0 && s.n < MIN_TRIALS_FOR_INTERVALS) {
+        out.push_str(&format!(
+            "note: fewer than {MIN_TRIALS_FOR_INTERVALS} trials behind some rows: their intervals are rough; run more trials\n"
+        ));
     }
+    out.push_str("the intervals cover simulation noise only, not uncertainty in the scenario's assumed inputs\n");
+    out
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
         threads: args.threads,
         out: args.out,
         force: args.force,
+        min_effect: args.min_effect / 100.0,
     };
     let report = compare_designs(request, &iomtsim_attacks::registry(), &Bar::new(), stop_on_signal())
         .map_err(Failure::from_workflow)?;

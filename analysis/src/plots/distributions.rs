@@ -56,6 +56,8 @@ pub fn plot_distributions(trials: &DataFrame, group: &str, stem: &Path) -> Resul
                 .configure_mesh()
                 .x_desc(*label)
                 .y_desc("share of trials ≤ x")
+                .x_label_formatter(&|x| super::tick(*x))
+                .y_label_formatter(&|y| format!("{y:.1}"))
                 .label_style((FONT, 12))
                 .axis_desc_style((FONT, 14))
                 .draw()

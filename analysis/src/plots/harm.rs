@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend_beside, fit, render_both, tick};
 
 /// What the bars are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +61,9 @@ pub(crate) fn mean_harm(
     Ok((groups, out))
 }
 
-/// Draws mean compromised devices per group to `<stem>.svg` and `<stem>.png`.
+/// Draws mean compromised devices per group to `<stem>.svg` and `<stem>.png`:
+/// one band per group, holding one bar per series, the group's name beside
+/// the middle of its band, the legend beside the chart.
 ///
 /// # Errors
 /// [`PlotError`] if the frame lacks a column or a file cannot be written.
@@ -70,48 +74,79 @@ pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, series: &str, stem: &Path) -
     };
     let (groups, data) = mean_harm(breakdown, by, series)
         .map_err(|source| PlotError::Data { plot: format!("harm by {what}"), source })?;
+    let names = display_names(breakdown, by, &groups);
     let variants = data.len().max(1);
-    let x_max = data.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max).max(1.0) * 1.15;
-    let height = (120 + 34 * groups.len() as u32 * variants as u32).max(300);
-    render_both!(stem, (960, height), |root| {
+    let g = groups.len().max(1) as f64;
+    let x_max = data.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max).max(1.0) * 1.08;
+    let height = (140 + 26 * groups.len() as u32 * variants as u32 + 10 * groups.len() as u32).max(300);
+    let legend_width = 240;
+    render_both!(stem, (1100, height), |root| {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let n = groups.len() as i32 * variants as i32;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot_area, legend_area) = root.split_horizontally(1100 - legend_width);
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption(format!("Mean devices compromised per trial, by {what}"), (FONT, 22))
             .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(190)
-            .build_cartesian_2d(0.0..x_max, (0..n).into_segmented())
+            .x_label_area_size(44)
+            .y_label_area_size(330)
+            .build_cartesian_2d(0.0..x_max, 0.0..g)
             .map_err(|e| e.to_string())?;
-        let labels = groups.clone();
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .y_labels(n.max(1) as usize)
-            .y_label_formatter(&|y| match y {
-                // One label per group, beside its first bar.
-                SegmentValue::CenterOf(y) if *y % variants as i32 == 0 => {
-                    labels.get((*y / variants as i32) as usize).cloned().unwrap_or_default()
-                }
-                _ => String::new(),
-            })
+            .y_labels(0)
+            .x_label_formatter(&|x| tick(*x))
             .x_desc("devices compromised (mean per trial)")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (vi, (variant, means)) in data.iter().enumerate() {
+        // Group k (from the top) fills the band [g-k-1, g-k]; its bars share
+        // the band's middle 80%, in series order from the top.
+        let band_top = |k: usize| g - k as f64;
+        let bar = |k: usize, vi: usize| {
+            let h = 0.8 / variants as f64;
+            let top = band_top(k) - 0.1 - vi as f64 * h;
+            (top - h, top)
+        };
+        for (vi, (_, means)) in data.iter().enumerate() {
             let c = colour(vi);
             chart
-                .draw_series(means.iter().enumerate().map(|(g, &m)| {
-                    let y = (g * variants + vi) as i32;
-                    Rectangle::new([(0.0, SegmentValue::Exact(y)), (m, SegmentValue::Exact(y + 1))], c.filled())
+                .draw_series(means.iter().enumerate().map(|(k, &m)| {
+                    let (lo, hi) = bar(k, vi);
+                    Rectangle::new([(0.0, lo), (m, hi)], c.filled())
                 }))
-                .map_err(|e| e.to_string())?
-                .label(variant.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], c.filled()));
+                .map_err(|e| e.to_string())?;
         }
-        draw_legend(&mut chart, 13)?;
+        let label_style = (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+        for (k, name) in names.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, band_top(k) - 0.5));
+            plot_area.draw(&Text::new(fit(name, 46), (x - 8, y), label_style.clone())).map_err(|e| e.to_string())?;
+        }
+        let names: Vec<String> = data.iter().map(|(v, _)| v.clone()).collect();
+        draw_legend_beside(&legend_area, &names, 13)?;
         Ok(())
     })
+}
+
+/// The names to show for each group: the scenario's names where the
+/// breakdown carries them, else the ids.
+fn display_names(breakdown: &DataFrame, by: HarmBy, groups: &[String]) -> Vec<String> {
+    let name_column = match by {
+        HarmBy::DeviceType => "device_type_name",
+        HarmBy::Zone => "zone_name",
+    };
+    let (Ok(ids), Ok(names)) = (breakdown.column(by.column()), breakdown.column(name_column)) else {
+        return groups.to_vec();
+    };
+    let (Ok(ids), Ok(names)) = (ids.str(), names.str()) else { return groups.to_vec() };
+    groups
+        .iter()
+        .map(|g| {
+            ids.iter()
+                .zip(names.iter())
+                .find(|(i, _)| *i == Some(g.as_str()))
+                .and_then(|(_, n)| n.map(str::to_owned))
+                .unwrap_or_else(|| g.clone())
+        })
+        .collect()
 }

@@ -144,6 +144,50 @@ where
         .map_err(|e| e.to_string())
 }
 
+/// Draws a legend in its own area beside a chart, so that it never covers
+/// what the chart shows: one coloured square and name per series.
+pub(crate) fn draw_legend_beside<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    names: &[String],
+    font_size: u32,
+) -> Result<(), String> {
+    let style = (FONT, font_size).into_font().color(&BLACK);
+    for (i, name) in names.iter().enumerate() {
+        let y = 60 + i as i32 * (font_size as i32 + 10);
+        let c = colour(i);
+        area.draw(&Rectangle::new([(8, y - 6), (24, y + 6)], c.filled())).map_err(|e| e.to_string())?;
+        area.draw(&Text::new(fit(name, 28), (32, y - font_size as i32 / 2), style.clone()))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A tick label as a reader would write it: whole numbers without ".0",
+/// thousands as "50k", millions as "1.2M".
+pub(crate) fn tick(x: f64) -> String {
+    let a = x.abs();
+    let trimmed =
+        |s: String| if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s };
+    if a >= 1e6 {
+        format!("{}M", trimmed(format!("{:.1}", x / 1e6)))
+    } else if a >= 1e4 {
+        format!("{}k", trimmed(format!("{:.1}", x / 1e3)))
+    } else if a >= 10.0 || x.fract() == 0.0 {
+        crate::numbers::with_decimals(x, 0)
+    } else {
+        trimmed(format!("{x:.2}"))
+    }
+}
+
+/// A name shortened to `n` characters at most, marked when shortened.
+pub(crate) fn fit(name: &str, n: usize) -> String {
+    if name.chars().count() <= n {
+        name.to_owned()
+    } else {
+        format!("{}…", name.chars().take(n - 1).collect::<String>())
+    }
+}
+
 /// The distinct values of a string column, in order of first appearance.
 pub(crate) fn distinct_in_order(df: &DataFrame, column: &str) -> PolarsResult<Vec<String>> {
     let mut seen: Vec<String> = Vec::new();
@@ -169,6 +213,18 @@ mod tests {
             "compromised_now" => [1u32, 10, 1, 20, 1, 30, 1, 1, 1, 2, 1, 3],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn ticks_read_as_numbers_do() {
+        assert_eq!(tick(50_000.0), "50k");
+        assert_eq!(tick(150_000.0), "150k");
+        assert_eq!(tick(1_300_000.0), "1.3M");
+        assert_eq!(tick(2_000_000.0), "2M");
+        assert_eq!(tick(400.0), "400");
+        assert_eq!(tick(1500.0), "1,500");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(3.0), "3");
     }
 
     #[test]
@@ -225,5 +281,85 @@ mod tests {
             .collect();
         assert!(texts.contains(&"ward") && texts.contains(&"icu"), "every zone is labelled: {texts:?}");
         assert!(svg.matches("<rect").count() >= 3, "one bar per zone, and a background");
+    }
+
+    /// The value of attribute `name` in an SVG element's text.
+    fn attr(element: &str, name: &str) -> Option<f64> {
+        let key = format!(" {name}=\"");
+        let at = element.find(&key)? + key.len();
+        element[at..].split('"').next()?.parse().ok()
+    }
+
+    #[test]
+    fn grouped_bars_sit_on_their_own_label_and_the_legend_covers_none() {
+        // Three designs, three zones: every design's bar for a zone must sit
+        // in that zone's band, beside its label, however many designs there are.
+        let mut rows: Vec<(&str, u32, &str, u32)> = Vec::new();
+        for (v, scale) in [("flat", 3u32), ("vlan", 2), ("zones", 1)] {
+            for (z, n) in [("wards", 10u32), ("servers", 4), ("imaging", 7)] {
+                rows.push((v, 0, z, n * scale));
+            }
+        }
+        let breakdown = df!(
+            "design" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "trial" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "zone" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "zone_name" => rows.iter().map(|r| format!("{} zone", r.2)).collect::<Vec<_>>(),
+            "device_type" => rows.iter().map(|_| "pc").collect::<Vec<_>>(),
+            "devices" => rows.iter().map(|_| 50u32).collect::<Vec<_>>(),
+            "compromised" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        plot_harm(&breakdown, HarmBy::Zone, "design", &dir.path().join("z")).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("z.svg")).unwrap();
+        // The labels: zone names, at their vertical centre.
+        let labels: Vec<(String, f64)> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = t.split('>').nth(1)?.split('<').next()?.trim().to_owned();
+                (body.ends_with(" zone") && !body.starts_with("Mean")).then(|| (body, attr(t, "y").unwrap()))
+            })
+            .collect();
+        assert_eq!(
+            labels.iter().map(|l| l.0.as_str()).collect::<Vec<_>>(),
+            ["wards zone", "servers zone", "imaging zone"]
+        );
+        let rects: Vec<(String, f64, f64, f64, f64)> = svg
+            .split("<rect")
+            .skip(1)
+            .filter_map(|r| {
+                let fill = r.split("fill=\"").nth(1)?.split('"').next()?.to_owned();
+                Some((fill, attr(r, "x")?, attr(r, "y")?, attr(r, "width")?, attr(r, "height")?))
+            })
+            .collect();
+        let legend_x = rects.iter().filter(|r| r.4 <= 13.0 && r.3 <= 17.0).map(|r| r.1).fold(f64::INFINITY, f64::min);
+        for (vi, expected) in [[30.0, 12.0, 21.0], [20.0, 8.0, 14.0], [10.0, 4.0, 7.0]].iter().enumerate() {
+            let c = colour(vi);
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            let mut bars: Vec<&(String, f64, f64, f64, f64)> =
+                rects.iter().filter(|r| r.0.eq_ignore_ascii_case(&hex) && r.1 < legend_x).collect();
+            bars.sort_by(|a, b| a.2.total_cmp(&b.2));
+            assert_eq!(bars.len(), 3, "design {vi}: one bar per zone");
+            for (k, b) in bars.iter().enumerate() {
+                let centre = b.2 + b.4 / 2.0;
+                let nearest = labels
+                    .iter()
+                    .enumerate()
+                    .min_by(|x, y| (x.1.1 - centre).abs().total_cmp(&(y.1.1 - centre).abs()))
+                    .unwrap()
+                    .0;
+                assert_eq!(nearest, k, "design {vi}'s bar for {} sits beside {}", labels[k].0, labels[nearest].0);
+            }
+            // Longer bars for larger means, in the zone order of the labels.
+            let widths: Vec<f64> = bars.iter().map(|b| b.3).collect();
+            let ratio = widths[0] / expected[0];
+            for (w, e) in widths.iter().zip(expected.iter()) {
+                assert!((w / e - ratio).abs() < 0.05 * ratio, "{widths:?} vs {expected:?}");
+            }
+            // The legend lies beside the bars, never over them.
+            assert!(bars.iter().all(|b| b.1 + b.3 < legend_x), "a bar reaches under the legend");
+        }
     }
 }

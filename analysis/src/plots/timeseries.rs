@@ -56,6 +56,8 @@ pub fn plot_compromised_over_time(timeseries: &DataFrame, group: &str, stem: &Pa
             .configure_mesh()
             .x_desc(format!("time since the trial started ({unit})"))
             .y_desc("devices compromised at that moment")
+            .x_label_formatter(&|x| super::tick(*x))
+            .y_label_formatter(&|y| super::tick(*y))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()

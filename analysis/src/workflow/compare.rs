@@ -17,6 +17,7 @@ use crate::metrics::metric_infos;
 use crate::output::{write_parquet, write_text};
 use crate::plots::{HarmBy, plot_compromised_over_time, plot_distributions, plot_harm};
 use crate::report::{Figure, design_diagram, render_report};
+use crate::summary::with_major_outbreak;
 
 /// Trials run between two looks at the stop request.
 const BATCH: u32 = 256;
@@ -38,6 +39,10 @@ pub struct CompareRequest {
     pub out: Option<PathBuf>,
     /// Replace a comparison the folder holds.
     pub force: bool,
+    /// The smallest difference that matters in practice, as a share of the
+    /// first design's mean: smaller ones are not coloured in the report
+    /// however significant.
+    pub min_effect: f64,
 }
 
 /// What a finished comparison reports.
@@ -127,11 +132,13 @@ pub fn compare_designs(
             df.with_column(Column::new("design".into(), vec![label.as_str(); n]))?;
             Ok(df)
         };
+        let mut metrics = metric_infos(&model);
+        let trials = with_major_outbreak(trials_frame(&model, seed, &results)?, &mut metrics)?;
         designs.push(Design {
-            trials: with_design(trials_frame(&model, seed, &results)?)?,
+            trials: with_design(trials)?,
             timeseries: with_design(timeseries_frame(&model, &results)?)?,
             breakdown: with_design(breakdown_frame(&model, &results)?)?,
-            metrics: metric_infos(&model),
+            metrics,
             model: Arc::clone(&model),
             label: label.clone(),
         });
@@ -146,7 +153,7 @@ pub fn compare_designs(
     let plots_dir = out.join("plots");
     std::fs::create_dir_all(&plots_dir)
         .map_err(|e| WorkflowError::Runtime(format!("cannot create {}: {e}", plots_dir.display())))?;
-    let rows = compare(&designs)?;
+    let rows = compare(&designs, request.min_effect)?;
     write_parquet(&mut comparison_frame(&rows)?, &out.join("comparison.parquet"))?;
     let stack = |f: fn(&Design) -> &DataFrame| -> PolarsResult<DataFrame> {
         let mut all = f(&designs[0]).clone();
@@ -196,8 +203,8 @@ pub fn compare_designs(
         .iter()
         .map(|d| Figure { title: format!("{}: zones, devices and conduits", d.label), svg: design_diagram(d) })
         .collect();
-    let summary = plain_summary(&rows, &designs);
-    let html = render_report(&designs, &rows, &summary, &figures, &diagrams, trials, seed);
+    let summary = plain_summary(&rows, &designs, request.min_effect);
+    let html = render_report(&designs, &rows, &summary, &figures, &diagrams, trials, seed, request.min_effect);
     write_text(&html, &out.join("report.html"))?;
     let manifest = serde_json::json!({
         "program": format!("iomtsim {}", env!("CARGO_PKG_VERSION")),
