@@ -24,25 +24,67 @@ pub fn clock(t: SimTime) -> String {
 /// Consecutive events of one kind in one zone within an hour, told as one line.
 struct Episode<'a> {
     kind: EventKindId,
-    zone: u16,
+    /// The zone, or `None` when the episode gathers several zones.
+    zone: Option<u16>,
     events: Vec<&'a EventRecord>,
 }
 
-fn episodes<'a>(scenario: &Scenario, events: &'a [EventRecord]) -> Vec<Episode<'a>> {
+/// The most lines one kind of event takes in a story; past it, that kind's
+/// events are grouped more coarsely, so an outbreak of a few hours is told
+/// hour by hour while a month of patching is told week by week.
+const MAX_LINES_PER_KIND: usize = 12;
+
+/// Events of one kind (in one zone, when `by_zone`) within `window` of the
+/// first of them, as one line each, in the order of their first events.
+fn group<'a>(scenario: &Scenario, events: &[&'a EventRecord], window: u64, by_zone: bool) -> Vec<Episode<'a>> {
     let mut out: Vec<Episode<'a>> = Vec::new();
-    for e in events {
-        let zone = scenario.devices[e.device as usize].zone.0;
-        if let Some(last) = out.last_mut()
-            && last.kind == e.kind
-            && last.zone == zone
-            && e.time.0.saturating_sub(last.events[0].time.0) < 3_600_000_000
+    let mut open: std::collections::BTreeMap<Option<u16>, usize> = Default::default();
+    for &e in events {
+        let zone = by_zone.then(|| scenario.devices[e.device as usize].zone.0);
+        if let Some(&i) = open.get(&zone)
+            && e.time.0.saturating_sub(out[i].events[0].time.0) < window
         {
-            last.events.push(e);
+            out[i].events.push(e);
             continue;
         }
+        open.insert(zone, out.len());
         out.push(Episode { kind: e.kind, zone, events: vec![e] });
     }
     out
+}
+
+/// Each kind of event grouped as finely as keeps it within
+/// [`MAX_LINES_PER_KIND`] lines, all lines in time order; and whether any
+/// kind had to be grouped beyond the hour.
+fn story_episodes<'a>(scenario: &Scenario, events: &'a [EventRecord]) -> (Vec<Episode<'a>>, bool) {
+    const HOUR: u64 = 3_600_000_000;
+    let mut kinds: Vec<EventKindId> = events.iter().map(|e| e.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut all = Vec::new();
+    let mut coarsened = false;
+    for kind in kinds {
+        let of_kind: Vec<&EventRecord> = events.iter().filter(|e| e.kind == kind).collect();
+        let ladder = [
+            (HOUR, true),
+            (4 * HOUR, true),
+            (24 * HOUR, true),
+            (24 * HOUR, false),
+            (7 * 24 * HOUR, false),
+            (u64::MAX, false),
+        ];
+        let mut chosen = Vec::new();
+        for (i, (window, by_zone)) in ladder.iter().enumerate() {
+            chosen = group(scenario, &of_kind, *window, *by_zone);
+            if chosen.len() <= MAX_LINES_PER_KIND {
+                coarsened |= i > 0;
+                break;
+            }
+        }
+        all.extend(chosen);
+    }
+    all.sort_by_key(|ep| (ep.events[0].time, ep.events[0].kind));
+    (all, coarsened)
 }
 
 fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
@@ -67,7 +109,11 @@ fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
         let article = if n.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
         format!("{article} {n} (device {})", events[0].device)
     } else {
-        let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{n} × {}", name(*t))).collect();
+        let mut parts: Vec<String> = counts.iter().take(3).map(|(t, n)| format!("{n} × {}", name(*t))).collect();
+        if counts.len() > 3 {
+            let rest: usize = counts.iter().skip(3).map(|(_, n)| n).sum();
+            parts.push(format!("{rest} others"));
+        }
         format!("{} devices ({})", events.len(), parts.join(", "))
     }
 }
@@ -171,14 +217,38 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
     // service, to say how long each step took.
     let n = scenario.devices.len();
     let (mut compromised_at, mut detected_at, mut down_at) = (vec![None; n], vec![None; n], vec![None; n]);
-    for ep in episodes(scenario, &result.events) {
+    let (episodes, coarsened) = story_episodes(scenario, &result.events);
+    if coarsened {
+        let _ = writeln!(
+            s,
+            "({} events in all: where a kind of event is frequent, its events are told together by the day or the week.)\n",
+            result.events.len()
+        );
+    }
+    for ep in episodes {
         let kind = model.event_kind(ep.kind);
         let transition = ep.events[0].transition;
-        let zone = &scenario.zones[usize::from(ep.zone)].name;
+        let zone = match ep.zone {
+            Some(z) => scenario.zones[usize::from(z)].name.clone(),
+            None => {
+                let mut zones: Vec<u16> =
+                    ep.events.iter().map(|e| scenario.devices[e.device as usize].zone.0).collect();
+                zones.sort_unstable();
+                zones.dedup();
+                if zones.len() == 1 {
+                    scenario.zones[usize::from(zones[0])].name.clone()
+                } else {
+                    format!("{} zones", zones.len())
+                }
+            }
+        };
         let start = ep.events[0].time;
-        let end = ep.events[ep.events.len() - 1].time;
+        let end = ep.events.iter().map(|e| e.time).max().unwrap_or(start);
         let when = if ep.events.len() > 1 && end.0 / 60_000_000 != start.0 / 60_000_000 {
-            format!("{}–{}", clock(start), &clock(end)[clock(end).find(", ").map_or(0, |i| i + 2)..])
+            let (from, to) = (clock(start), clock(end));
+            let same_day = start.0 / 86_400_000_000 == end.0 / 86_400_000_000;
+            let to = if same_day { to[to.find(", ").map_or(0, |i| i + 2)..].to_owned() } else { to };
+            format!("{from}–{to}")
         } else {
             clock(start)
         };

@@ -260,7 +260,7 @@ fn overlaps(a: Bounds, b: Bounds) -> bool {
 
 /// Splits a name into lines of at most `width` characters at spaces (a
 /// word longer than a line is split), so that nothing is cut.
-fn wrap(name: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(name: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in name.split_whitespace() {
         let mut word: Vec<char> = word.chars().collect();
@@ -297,6 +297,27 @@ fn edge_point(a: Bounds, tx: f64, ty: f64) -> (f64, f64) {
     (cx + dx * scale, cy + dy * scale)
 }
 
+/// Places `n` boxes of `bw` × `bh` around an ellipse: an arrow between two
+/// of them is a chord, which passes inside the ring, clear of the boxes
+/// between them. Returns the drawing's width and height and each box's centre.
+pub(crate) fn ring_layout(n: usize, bw: f64, bh: f64) -> (f64, f64, Vec<(f64, f64)>) {
+    let (rx, ry) = if n <= 1 {
+        (0.0, 0.0)
+    } else {
+        let r = (n as f64 * (bw + 90.0) / std::f64::consts::TAU).max(bh + 80.0);
+        (r.max(bw * 0.9), (r * 0.6).max(bh + 40.0))
+    };
+    let (margin_x, margin_y) = (bw / 2.0 + 40.0, bh / 2.0 + 40.0);
+    let (width, height) = (2.0 * (rx + margin_x), 2.0 * (ry + margin_y));
+    let centres = (0..n)
+        .map(|i| {
+            let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
+            (width / 2.0 + rx * angle.cos(), height / 2.0 + ry * angle.sin())
+        })
+        .collect();
+    (width, height, centres)
+}
+
 /// Draws a design's zones, their devices and the conduits between them as
 /// an SVG diagram: zones on a grid, each name whole (wrapped, never cut);
 /// each conduit an arrow from the zone that opens connections to the zone
@@ -306,27 +327,11 @@ fn edge_point(a: Bounds, tx: f64, ty: f64) -> (f64, f64) {
 /// nothing hides them.
 pub fn design_diagram(design: &Design) -> String {
     let s = &design.model.scenario;
-    let n = s.zones.len().max(1);
     let names: Vec<Vec<String>> = s.zones.iter().map(|z| wrap(&z.name, 24)).collect();
     let lines = names.iter().map(Vec::len).max().unwrap_or(1) as f64;
     let (bw, bh) = (210.0, 38.0 + 17.0 * lines);
-    // Zones around an ellipse: an arrow between two zones is a chord, which
-    // passes inside the ring, clear of the zones between them.
-    let (rx, ry) = if n == 1 {
-        (0.0, 0.0)
-    } else {
-        let r = (n as f64 * (bw + 90.0) / std::f64::consts::TAU).max(bh + 80.0);
-        (r.max(bw * 0.9), (r * 0.6).max(bh + 40.0))
-    };
-    let (margin_x, margin_y) = (bw / 2.0 + 40.0, bh / 2.0 + 40.0);
-    let (width, height) = (2.0 * (rx + margin_x), 2.0 * (ry + margin_y));
-    let boxes: Vec<Bounds> = (0..s.zones.len())
-        .map(|i| {
-            let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
-            let (cx, cy) = (width / 2.0 + rx * angle.cos(), height / 2.0 + ry * angle.sin());
-            (cx - bw / 2.0, cy - bh / 2.0, bw, bh)
-        })
-        .collect();
+    let (width, height, centres) = ring_layout(s.zones.len(), bw, bh);
+    let boxes: Vec<Bounds> = centres.iter().map(|&(cx, cy)| (cx - bw / 2.0, cy - bh / 2.0, bw, bh)).collect();
     let devices = s.devices_per_zone();
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"DejaVu Sans, sans-serif\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>"

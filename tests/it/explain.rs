@@ -56,3 +56,36 @@ fn the_plain_text_story_needs_no_markdown() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("flat-ward — trial 0") && !text.contains("**") && text.contains("Summary:"), "{text}");
 }
+
+/// A trial of the 6,060-device hospital is a story a class can read: a
+/// major outbreak in at most about a hundred lines, with the outbreak
+/// itself told step by step, not in one line, and no "1 devices".
+#[test]
+fn a_big_outbreak_is_told_in_a_readable_number_of_lines() {
+    use iomtsim_analysis::explain::{StoryFormat, tell};
+    let e = crate::engine("scenarios/hospital/regional-flat.toml");
+    let seed = e.scenario().seed;
+    let (trial, result) = (0..40)
+        .map(|t| (t, e.run_trial(seed, t, true)))
+        .find(|(_, r)| r.outcome.core().compromised > 300)
+        .expect("a major outbreak among the first 40 trials");
+    let story = tell(e.model(), &result, StoryFormat::Text);
+    let lines = story.lines().count();
+    assert!(lines <= 100, "trial {trial}: {lines} lines");
+    let spread_lines = story.lines().filter(|l| l.contains("are compromised") || l.contains("is compromised")).count();
+    assert!(spread_lines >= 5, "the outbreak unfolds over several lines, not one: {spread_lines}\n{story}");
+    for wrong in ["1 devices", "1 minutes", "1 isolations", "1 patches", "1 compromises"] {
+        let said = story
+            .match_indices(wrong)
+            .any(|(i, _)| !story[..i].chars().next_back().is_some_and(|c| c.is_ascii_digit() || c == ',' || c == '.'));
+        assert!(!said, "{wrong:?} in:\n{story}");
+    }
+}
+
+#[test]
+fn patient_zero_is_told_as_the_way_in_not_as_an_exploit() {
+    let out = iomtsim(&root(), &["explain", "scenarios/teaching/flat-ward.toml", "--trial", "2"]);
+    let story = String::from_utf8_lossy(&out.stdout);
+    let first = story.lines().find(|l| l.contains("The attack begins")).expect("the story says where it begins");
+    assert!(first.contains("initial access, not modelled") && !first.contains("T1210"), "{first}");
+}

@@ -10,22 +10,48 @@ use plotters::prelude::*;
 use super::{FONT, PlotError, register_font_once};
 use crate::explain::clock;
 
-/// Per-zone compromised counts at each of `frames` instants from the first
-/// event to the last compromise or restoration (inclusive).
+/// The instants to draw: spaced by events rather than by the clock, so
+/// that an outbreak of a few hours in a trial of a month unfolds over the
+/// frames. Each frame comes just after the next share of the compromises
+/// and rebuilds; the first is just before the first of them, the last at
+/// the last of them.
+fn frame_times(events: &[SimTime], frames: usize) -> Vec<SimTime> {
+    let frames = frames.max(2);
+    let Some(&first) = events.first() else { return vec![SimTime::ZERO; 2] };
+    let mut times = vec![SimTime(first.0.saturating_sub(1))];
+    let n = events.len();
+    for i in 1..frames {
+        let rank = (i * n).div_ceil(frames - 1).clamp(1, n) - 1;
+        let t = events[rank];
+        if times.last() != Some(&t) {
+            times.push(t);
+        }
+    }
+    // Few events: the longest pauses between them get frames of their own,
+    // so the animation still has its length.
+    while times.len() < frames {
+        let Some((i, gap)) = times.windows(2).map(|w| w[1].0 - w[0].0).enumerate().max_by_key(|(_, g)| *g) else {
+            break;
+        };
+        if gap < 2 {
+            break;
+        }
+        times.insert(i + 1, SimTime(times[i].0 + gap / 2));
+    }
+    times
+}
+
+/// Per-zone compromised counts at each frame's instant (see `frame_times`).
 pub(crate) fn zone_shares(scenario: &Scenario, result: &TrialResult, frames: usize) -> (Vec<SimTime>, Vec<Vec<u32>>) {
     let spread: Vec<_> = result
         .events
         .iter()
         .filter(|e| matches!(e.transition, Some(Transition::Compromised | Transition::Restored)))
         .collect();
-    let start = spread.first().map_or(SimTime::ZERO, |e| e.time);
-    let end = spread.last().map_or(start, |e| e.time).max(SimTime(start.0 + 3_600_000_000));
-    let frames = frames.max(2);
-    let times: Vec<SimTime> =
-        (0..frames).map(|i| SimTime(start.0 + (end.0 - start.0) * i as u64 / (frames as u64 - 1))).collect();
+    let times = frame_times(&spread.iter().map(|e| e.time).collect::<Vec<_>>(), frames);
     let mut compromised = vec![false; scenario.devices.len()];
     let mut per_zone = vec![0u32; scenario.zones.len()];
-    let mut out = Vec::with_capacity(frames);
+    let mut out = Vec::with_capacity(times.len());
     let mut next = 0;
     for t in &times {
         while next < spread.len() && spread[next].time <= *t {
@@ -50,7 +76,8 @@ pub(crate) fn zone_shares(scenario: &Scenario, result: &TrialResult, frames: usi
     (times, out)
 }
 
-/// Writes the animation as a GIF (one frame every 150 ms).
+/// Writes the animation as a GIF (one frame every 150 ms), each frame
+/// titled with its simulated time.
 ///
 /// # Errors
 /// [`PlotError::Draw`] if the file cannot be written.
@@ -62,52 +89,103 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
     }
     let (times, counts) = zone_shares(scenario, result, frames);
     let zones: Vec<usize> = (0..scenario.zones.len()).collect();
-    let n = zones.len().max(1);
-    let cols = (n as f64).sqrt().ceil() as i32;
-    let rows = (n as i32 + cols - 1) / cols;
-    let (bw, bh, gx, gy, top) = (190, 70, 70, 60, 70);
-    let size = ((cols * (bw + gx) + gx) as u32, (top + rows * (bh + gy) + gy / 2) as u32);
-    let centre = |i: usize| {
-        let (c, r) = (i as i32 % cols, i as i32 / cols);
-        (gx + c * (bw + gx) + bw / 2, top + r * (bh + gy) + bh / 2)
+    let names: Vec<Vec<String>> = scenario.zones.iter().map(|z| crate::report::wrap(&z.name, 24)).collect();
+    let lines = names.iter().map(Vec::len).max().unwrap_or(1) as i32;
+    let (bw, bh, gx, top) = (250, 44 + 19 * lines, 90, 80);
+    let (ring_width, ring_height, centres) = crate::report::ring_layout(zones.len(), f64::from(bw), f64::from(bh));
+    let title = super::fit(&scenario.name, 60);
+    // Wide enough for the title, whose longest line is the name or the clock line.
+    let title_width = (title.chars().count().max(44) as i32) * 13 + 2 * gx;
+    let width = (ring_width as i32).max(title_width);
+    let size = (width as u32, (top + ring_height as i32) as u32);
+    let shift = (width - ring_width as i32) / 2;
+    let centre = |i: usize| (centres[i].0 as i32 + shift, centres[i].1 as i32 + top);
+    let edge = |(cx, cy): (i32, i32), (tx, ty): (i32, i32)| {
+        let (dx, dy) = (f64::from(tx - cx), f64::from(ty - cy));
+        let scale = (f64::from(bw / 2) / dx.abs().max(1e-9)).min(f64::from(bh / 2) / dy.abs().max(1e-9)).min(1.0);
+        (cx + (dx * scale) as i32, cy + (dy * scale) as i32)
     };
     let devices = scenario.devices_per_zone();
+    let grey = RGBColor(110, 110, 110);
     let root = BitMapBackend::gif(path, size, 150).map_err(|e| fail(e.to_string()))?.into_drawing_area();
     for (t, per_zone) in times.iter().zip(&counts) {
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         let total: u32 = per_zone.iter().sum();
+        root.draw(&Text::new(title.clone(), (gx, 14), (FONT, 22).into_font())).map_err(|e| fail(e.to_string()))?;
         root.draw(&Text::new(
-            format!("{}: {} — {} devices compromised", scenario.name, clock(*t), total),
-            (gx, 24),
-            (FONT, 22).into_font(),
+            format!(
+                "{} — {}",
+                clock(*t),
+                crate::numbers::count(u64::from(total), "device compromised", "devices compromised")
+            ),
+            (gx, 46),
+            (FONT, 20).into_font(),
         ))
         .map_err(|e| fail(e.to_string()))?;
+        // Conduits as arrows, from the zone that opens connections to the one that accepts them.
         for (from, to, _) in scenario.network.conduits() {
             let (a, b) = (centre(usize::from(from.0)), centre(usize::from(to.0)));
-            root.draw(&PathElement::new(vec![a, b], RGBColor(120, 120, 120).stroke_width(2)))
-                .map_err(|e| fail(e.to_string()))?;
+            let (start, end) = (edge(a, b), edge(b, a));
+            root.draw(&PathElement::new(vec![start, end], grey.stroke_width(2))).map_err(|e| fail(e.to_string()))?;
+            let (dx, dy) = (f64::from(end.0 - start.0), f64::from(end.1 - start.1));
+            let len = (dx * dx + dy * dy).sqrt().max(1.0);
+            let (ux, uy) = (dx / len, dy / len);
+            let back = (f64::from(end.0) - 14.0 * ux, f64::from(end.1) - 14.0 * uy);
+            let head = vec![
+                end,
+                ((back.0 - 6.0 * uy) as i32, (back.1 + 6.0 * ux) as i32),
+                ((back.0 + 6.0 * uy) as i32, (back.1 - 6.0 * ux) as i32),
+            ];
+            root.draw(&Polygon::new(head, grey.filled())).map_err(|e| fail(e.to_string()))?;
         }
         for &z in &zones {
             let (cx, cy) = centre(z);
             let share = if devices[z] > 0 { f64::from(per_zone[z]) / f64::from(devices[z]) } else { 0.0 };
             // White (untouched) to red (every device compromised).
             let fill = RGBColor(255, (255.0 * (1.0 - share)) as u8, (255.0 * (1.0 - share)) as u8);
-            let edge = if scenario.zones[z].external { RGBColor(150, 150, 150) } else { RGBColor(0, 114, 178) };
-            root.draw(&Rectangle::new([(cx - bw / 2, cy - bh / 2), (cx + bw / 2, cy + bh / 2)], fill.filled()))
+            let border = if scenario.zones[z].external { RGBColor(150, 150, 150) } else { RGBColor(0, 114, 178) };
+            let corners = [(cx - bw / 2, cy - bh / 2), (cx + bw / 2, cy + bh / 2)];
+            root.draw(&Rectangle::new(corners, fill.filled())).map_err(|e| fail(e.to_string()))?;
+            root.draw(&Rectangle::new(corners, border.stroke_width(2))).map_err(|e| fail(e.to_string()))?;
+            for (k, line) in names[z].iter().enumerate() {
+                root.draw(&Text::new(
+                    line.clone(),
+                    (cx - bw / 2 + 10, cy - bh / 2 + 8 + 19 * k as i32),
+                    (FONT, 16).into_font(),
+                ))
                 .map_err(|e| fail(e.to_string()))?;
-            root.draw(&Rectangle::new([(cx - bw / 2, cy - bh / 2), (cx + bw / 2, cy + bh / 2)], edge.stroke_width(2)))
-                .map_err(|e| fail(e.to_string()))?;
-            let name: String = scenario.zones[z].name.chars().take(24).collect();
-            root.draw(&Text::new(name, (cx - bw / 2 + 8, cy - 24), (FONT, 15).into_font()))
-                .map_err(|e| fail(e.to_string()))?;
+            }
             root.draw(&Text::new(
                 format!("{} / {} compromised", per_zone[z], devices[z]),
-                (cx - bw / 2 + 8, cy + 4),
-                (FONT, 14).into_font(),
+                (cx - bw / 2 + 10, cy + bh / 2 - 26),
+                (FONT, 15).into_font(),
             ))
             .map_err(|e| fail(e.to_string()))?;
         }
         root.present().map_err(|e| fail(e.to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_follow_the_events_not_the_clock() {
+        // An outbreak of 100 compromises within two hours of a 30-day trial:
+        // evenly spaced frames would put it all between frame 0 and frame 1.
+        let mut events: Vec<SimTime> = (0..100u64).map(|i| SimTime(9 * 3_600_000_000 + i * 72_000_000)).collect();
+        events.push(SimTime(20 * 86_400_000_000));
+        let times = frame_times(&events, 48);
+        assert!(times.len() >= 40, "{} frames", times.len());
+        let during = times.iter().filter(|t| t.0 <= 11 * 3_600_000_000).count();
+        assert!(during >= 40, "only {during} frames show the outbreak unfold");
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "frames move forward");
+        // Few events still make a full animation.
+        let few = frame_times(&[SimTime(10), SimTime(1_000_000), SimTime(5_000_000)], 48);
+        assert_eq!(few.len(), 48);
+        assert!(few.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(*times.last().unwrap(), SimTime(20 * 86_400_000_000), "the last frame shows the end");
+    }
 }
