@@ -7,7 +7,9 @@ use std::path::Path;
 use iomtsim_sim::{Scenario, SimTime, Transition, TrialResult};
 use plotters::prelude::*;
 
-use super::{FONT, PlotError, register_font_once};
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::{FONT, PlotError, draw_text, register_font_once};
 use crate::explain::clock;
 
 /// The instants to draw: spaced by events rather than by the clock, so
@@ -111,7 +113,7 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
     for (t, per_zone) in times.iter().zip(&counts) {
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         let total: u32 = per_zone.iter().sum();
-        root.draw(&Text::new(title.clone(), (gx, 14), (FONT, 22).into_font())).map_err(|e| fail(e.to_string()))?;
+        draw_text(&root, &title, (gx, 24), 22, HPos::Left, VPos::Center).map_err(fail)?;
         root.draw(&Text::new(
             format!(
                 "{} — {}",
@@ -148,12 +150,8 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
             root.draw(&Rectangle::new(corners, fill.filled())).map_err(|e| fail(e.to_string()))?;
             root.draw(&Rectangle::new(corners, border.stroke_width(2))).map_err(|e| fail(e.to_string()))?;
             for (k, line) in names[z].iter().enumerate() {
-                root.draw(&Text::new(
-                    line.clone(),
-                    (cx - bw / 2 + 10, cy - bh / 2 + 8 + 19 * k as i32),
-                    (FONT, 16).into_font(),
-                ))
-                .map_err(|e| fail(e.to_string()))?;
+                let at = (cx - bw / 2 + 10, cy - bh / 2 + 17 + 19 * k as i32);
+                draw_text(&root, line, at, 16, HPos::Left, VPos::Center).map_err(fail)?;
             }
             root.draw(&Text::new(
                 format!("{} / {} compromised", per_zone[z], devices[z]),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both};
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend_beside, render_both};
 
 /// The metrics drawn, with their axis labels.
 pub const DISTRIBUTION_METRICS: &[(&str, &str)] = &[
@@ -39,12 +39,15 @@ pub fn plot_distributions(trials: &DataFrame, group: &str, stem: &Path) -> Resul
             .map_err(|source| PlotError::Data { plot: format!("distribution of {metric}"), source })?;
         panels.push((*label, data));
     }
-    render_both!(stem, (1100, 760), |root| {
+    let names: Vec<String> =
+        panels.first().map(|(_, d)| d.iter().map(|(v, _)| v.clone()).collect()).unwrap_or_default();
+    render_both!(stem, (1340, 760), |root| {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let root = root
             .titled("How outcomes vary across trials (cumulative share of trials)", (FONT, 22))
             .map_err(|e| e.to_string())?;
-        for (area, (label, data)) in root.split_evenly((2, 2)).iter().zip(&panels) {
+        let (grid, legend_area) = root.split_horizontally(1100);
+        for (area, (label, data)) in grid.split_evenly((2, 2)).iter().zip(&panels) {
             let x_max = data.iter().flat_map(|(_, v)| v.last().copied()).fold(0.0f64, f64::max).max(1e-9) * 1.05;
             let mut chart = ChartBuilder::on(area)
                 .margin(12)
@@ -62,21 +65,17 @@ pub fn plot_distributions(trials: &DataFrame, group: &str, stem: &Path) -> Resul
                 .axis_desc_style((FONT, 14))
                 .draw()
                 .map_err(|e| e.to_string())?;
-            for (i, (variant, values)) in data.iter().enumerate() {
+            for (i, (_, values)) in data.iter().enumerate() {
                 if values.is_empty() {
                     continue;
                 }
                 let c = colour(i);
                 let n = values.len() as f64;
                 let steps = values.iter().enumerate().flat_map(|(k, &x)| [(x, k as f64 / n), (x, (k + 1) as f64 / n)]);
-                chart
-                    .draw_series(LineSeries::new(steps, c.stroke_width(2)))
-                    .map_err(|e| e.to_string())?
-                    .label(variant.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+                chart.draw_series(LineSeries::new(steps, c.stroke_width(2))).map_err(|e| e.to_string())?;
             }
-            draw_legend(&mut chart, 12)?;
         }
+        draw_legend_beside(&legend_area, &names, 13)?;
         Ok(())
     })
 }

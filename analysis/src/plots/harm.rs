@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{FONT, PlotError, colour, distinct_in_order, draw_legend_beside, fit, render_both, tick};
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend_beside, draw_text, fit, render_both, tick};
 
 /// What the bars are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,10 +117,9 @@ pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, series: &str, stem: &Path) -
                 }))
                 .map_err(|e| e.to_string())?;
         }
-        let label_style = (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
         for (k, name) in names.iter().enumerate() {
             let (x, y) = chart.backend_coord(&(0.0, band_top(k) - 0.5));
-            plot_area.draw(&Text::new(fit(name, 46), (x - 8, y), label_style.clone())).map_err(|e| e.to_string())?;
+            draw_text(&plot_area, &fit(name, 46), (x - 8, y), 13, HPos::Right, VPos::Center)?;
         }
         let names: Vec<String> = data.iter().map(|(v, _)| v.clone()).collect();
         draw_legend_beside(&legend_area, &names, 13)?;

@@ -8,6 +8,7 @@
 mod animation;
 mod distributions;
 mod harm;
+mod text;
 mod timeseries;
 
 use std::path::{Path, PathBuf};
@@ -22,9 +23,12 @@ pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
 pub use timeseries::plot_compromised_over_time;
 
+use plotters::style::text_anchor::{HPos, VPos};
+pub(crate) use text::draw_text;
+
 /// The font family every plot uses.
 pub(crate) const FONT: &str = "sans-serif";
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
 pub(crate) fn register_font_once() {
@@ -32,6 +36,7 @@ pub(crate) fn register_font_once() {
         // The bundled font is a valid TrueType file; failing to parse it
         // would only leave text undrawn, which the tests would catch.
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+        let _ = plotters::style::register_font(text::FALLBACK, FontStyle::Normal, text::FALLBACK_BYTES);
     });
 }
 
@@ -127,23 +132,6 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     Ok(files)
 }
 
-/// Draws a chart's legend the same way in every plot: lower right, on a
-/// white box.
-pub(crate) fn draw_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>, font_size: u32) -> Result<(), String>
-where
-    DB: DrawingBackend + 'a,
-    CT: plotters::coord::CoordTranslate,
-{
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, font_size))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| e.to_string())
-}
-
 /// Draws a legend in its own area beside a chart, so that it never covers
 /// what the chart shows: one coloured square and name per series.
 pub(crate) fn draw_legend_beside<DB: DrawingBackend>(
@@ -151,13 +139,11 @@ pub(crate) fn draw_legend_beside<DB: DrawingBackend>(
     names: &[String],
     font_size: u32,
 ) -> Result<(), String> {
-    let style = (FONT, font_size).into_font().color(&BLACK);
     for (i, name) in names.iter().enumerate() {
         let y = 60 + i as i32 * (font_size as i32 + 10);
         let c = colour(i);
         area.draw(&Rectangle::new([(8, y - 6), (24, y + 6)], c.filled())).map_err(|e| e.to_string())?;
-        area.draw(&Text::new(fit(name, 28), (32, y - font_size as i32 / 2), style.clone()))
-            .map_err(|e| e.to_string())?;
+        draw_text(area, &fit(name, 28), (32, y), font_size, HPos::Left, VPos::Center)?;
     }
     Ok(())
 }

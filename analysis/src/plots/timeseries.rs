@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use polars::prelude::*;
 
-use super::{FONT, PlotError, colour, distinct_in_order, draw_legend, render_both};
+use super::{FONT, PlotError, colour, distinct_in_order, draw_legend_beside, render_both};
 
 /// One variant's band: (time in hours, 5th percentile, median, 95th percentile).
 pub(crate) type Band = Vec<(f64, f64, f64, f64)>;
@@ -43,9 +43,10 @@ pub fn plot_compromised_over_time(timeseries: &DataFrame, group: &str, stem: &Pa
     let t_max = data.iter().flat_map(|(_, b)| b.iter().map(|r| r.0)).fold(1.0f64, f64::max);
     let y_max = data.iter().flat_map(|(_, b)| b.iter().map(|r| r.3)).fold(1.0f64, f64::max) * 1.1;
     let (t_max, unit, scale) = if t_max > 72.0 { (t_max / 24.0, "days", 24.0) } else { (t_max, "hours", 1.0) };
-    render_both!(stem, (960, 540), |root| {
+    render_both!(stem, (1160, 540), |root| {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let mut chart = ChartBuilder::on(&root)
+        let (plot_area, legend_area) = root.split_horizontally(920);
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption("Compromised devices over time (median, 5–95% of trials)", (FONT, 22))
             .margin(16)
             .x_label_area_size(44)
@@ -62,18 +63,17 @@ pub fn plot_compromised_over_time(timeseries: &DataFrame, group: &str, stem: &Pa
             .axis_desc_style((FONT, 16))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (i, (variant, band)) in data.iter().enumerate() {
+        for (i, (_, band)) in data.iter().enumerate() {
             let c = colour(i);
             let mut area: Vec<(f64, f64)> = band.iter().map(|r| (r.0 / scale, r.3)).collect();
             area.extend(band.iter().rev().map(|r| (r.0 / scale, r.1)));
             chart.draw_series(std::iter::once(Polygon::new(area, c.mix(0.2).filled()))).map_err(|e| e.to_string())?;
             chart
                 .draw_series(LineSeries::new(band.iter().map(|r| (r.0 / scale, r.2)), c.stroke_width(3)))
-                .map_err(|e| e.to_string())?
-                .label(format!("{variant} (median)"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+                .map_err(|e| e.to_string())?;
         }
-        draw_legend(&mut chart, 14)?;
+        let names: Vec<String> = data.iter().map(|(v, _)| format!("{v} (median)")).collect();
+        draw_legend_beside(&legend_area, &names, 14)?;
         Ok(())
     })
 }
