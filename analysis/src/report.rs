@@ -462,7 +462,7 @@ mod tests {
               { id = "img", name = "Imaging modalities" },
               { id = "lab", name = "Laboratory" },
               { id = "rx", name = "Medication dispensing" },
-              { id = "mon", name = "Patient monitoring" },
+              { id = "mon", name = "Bedside telemetry" },
               { id = "net", name = "Internet", external = true },
             ]
             conduits = [
