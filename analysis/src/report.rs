@@ -439,6 +439,7 @@ pub fn design_diagram(design: &Design) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::MetricInfo;
 
     #[test]
     fn names_wrap_instead_of_being_cut() {
@@ -544,5 +545,57 @@ mod tests {
                 assert!(!hit(a, z), "a label sits on a zone: {a:?} {z:?}");
             }
         }
+    }
+
+    /// A design whose `x` differs from the first's by `shift` in every
+    /// trial, with a little noise: perfectly significant whatever `shift`.
+    fn designs(shift: f64) -> (Vec<Design>, Vec<MetricComparison>) {
+        use polars::prelude::*;
+        let info = MetricInfo {
+            column: "x".into(),
+            label: "time to detect (hours)".into(),
+            description: String::new(),
+            unit: "hours".into(),
+            better: "lower".into(),
+            kind: "amount".into(),
+            bookkeeping: false,
+            source: String::new(),
+        };
+        let make = |label: &str, add: f64| {
+            let values: Vec<f64> = (0..200).map(|i| 10.0 + f64::from(i % 7) + add + f64::from(i % 3) * 0.001).collect();
+            let mut d = procurement_like_design();
+            d.label = label.into();
+            d.metrics = vec![info.clone()];
+            d.trials = DataFrame::new(200, vec![Column::new("x".into(), values)]).unwrap();
+            d
+        };
+        let designs = vec![make("base", 0.0), make("other", shift)];
+        let rows = crate::compare::compare(&designs, 0.10).unwrap();
+        (designs, rows)
+    }
+
+    #[test]
+    fn only_differences_that_matter_are_coloured() {
+        // 1% slower (like 26 seconds on 0.7 hours): significant, not important.
+        let (d, rows) = designs(0.13);
+        let other = rows.iter().find(|r| r.design == "other").unwrap();
+        assert!(other.p_value < 0.001 && !other.important, "{other:?}");
+        let html = render_report(&d, &rows, &[], &[], &[], 200, 1, 0.10);
+        assert!(!html.contains("class=\"worse\"") && !html.contains("class=\"better\""));
+        // 30% slower: significant and important, and worse since lower is better.
+        let (d, rows) = designs(4.0);
+        assert!(rows.iter().find(|r| r.design == "other").unwrap().important);
+        let html = render_report(&d, &rows, &[], &[], &[], 200, 1, 0.10);
+        assert!(html.contains("class=\"worse\""));
+        assert!(html.contains("at least 10% of the first design"));
+    }
+
+    #[test]
+    fn the_report_claims_only_what_the_numbers_support() {
+        let (d, rows) = designs(4.0);
+        let html = render_report(&d, &rows, &[], &[], &[], 200, 1, 0.10);
+        assert!(!html.contains("not from luck"));
+        assert!(html.contains("simulation noise only, not uncertainty in the scenario"));
+        assert!(html.contains("common random numbers"));
     }
 }

@@ -224,6 +224,58 @@ mod tests {
         assert!(half_width(1.0, 1).is_nan());
     }
 
+    fn info(kind: &str) -> MetricInfo {
+        MetricInfo {
+            column: "x".into(),
+            label: "x".into(),
+            description: String::new(),
+            unit: String::new(),
+            better: "lower".into(),
+            kind: kind.into(),
+            bookkeeping: false,
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_count_interval_never_goes_below_zero() {
+        // Two trials, 0 and 10: the t interval would reach far below zero.
+        let s = summarize_values(&info("count"), &[Some(0.0), Some(10.0)]);
+        assert!(s.ci_low >= 0.0, "{s:?}");
+        assert!(s.ci_high > 10.0);
+        // A share of 1 out of 20 trials is not certain.
+        let share = summarize_values(&info("flag"), &vec![Some(1.0); 20]);
+        assert!(share.ci_low < 1.0 && share.ci_high == 1.0, "{share:?}");
+    }
+
+    #[test]
+    fn a_rows_numbers_are_rounded_alike_to_what_the_interval_supports() {
+        let s = MetricSummary {
+            metric: "x".into(),
+            label: "x".into(),
+            n: 100,
+            mean: 90.98,
+            ci_low: 80.3,
+            ci_high: 101.66,
+            median: 122.0,
+            whole: false,
+            share: false,
+        };
+        let (mean, ci, median) = formatted(&s);
+        assert_eq!((mean.as_str(), ci.as_str(), median.as_str()), ("91", "[80, 102]", "122"));
+        let precise = MetricSummary { mean: 0.7012, ci_low: 0.6634, ci_high: 0.7391, median: 0.504, ..s };
+        let (mean, ci, median) = formatted(&precise);
+        assert_eq!((mean.as_str(), ci.as_str(), median.as_str()), ("0.701", "[0.663, 0.739]", "0.504"));
+    }
+
+    #[test]
+    fn the_table_shows_the_median_and_warns_about_few_trials() {
+        let rows = [summarize_values(&info("count"), &[Some(1.0), Some(2.0), Some(30.0)])];
+        let table = render_table(&rows);
+        assert!(table.contains("median") && table.contains("fewer than 10 trials"), "{table}");
+        assert!(table.contains("simulation noise only"));
+    }
+
     #[test]
     fn the_wilson_interval_stays_in_range_and_matches_a_hand_computation() {
         // 8 of 10: Wilson 95% interval [0.490, 0.943].

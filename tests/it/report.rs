@@ -32,6 +32,9 @@ fn the_report_shows_the_datasets_numbers_and_escapes_scenario_text() {
     let metric_names: std::collections::BTreeSet<String> =
         cmp.column("metric").unwrap().str().unwrap().iter().map(|m| m.unwrap().to_owned()).collect();
     assert!(metric_names.contains("compromised") && metric_names.contains("worm.infections"), "{metric_names:?}");
+    // Outcomes are two-humped: the report gives the share of trials where the attack took hold.
+    assert!(metric_names.contains("major_outbreak"), "{metric_names:?}");
+    assert!(html.contains("major outbreak"));
     assert_eq!(cmp.height(), 2 * metric_names.len());
     let col_str =
         |c: &str| cmp.column(c).unwrap().str().unwrap().iter().map(|s| s.unwrap().to_owned()).collect::<Vec<_>>();

@@ -237,6 +237,17 @@ mod tests {
         assert!(svg.contains("Compromised devices over time"));
         let png = std::fs::read(dir.path().join("ts.png")).unwrap();
         assert_eq!(&png[1..4], b"PNG");
+        // Tick labels read as numbers: no "10.0", no numbers run together.
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1))
+            .map(|t| t.split('<').next().unwrap_or("").trim())
+            .collect();
+        for t in &texts {
+            assert!(!t.ends_with(".0"), "tick {t:?}");
+            assert!(t.matches('.').count() <= 1, "numbers run together: {t:?}");
+        }
     }
 
     #[test]
