@@ -152,3 +152,32 @@ pub fn breakdown_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<D
         ],
     )
 }
+
+/// Hours each clinical service was down in each trial: the `services`
+/// dataset (empty when the scenario declares no clinical service).
+///
+/// # Errors
+/// Only if polars rejects the columns, which would be a bug.
+pub fn services_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<DataFrame> {
+    let scenario = &model.scenario;
+    let rows = || {
+        results.iter().flat_map(|r| r.service_hours_lost.iter().enumerate().map(move |(i, h)| (r.outcome.trial, i, *h)))
+    };
+    let n = rows().count();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("variant".into(), vec![scenario.variant.as_str(); n]),
+            Column::new("trial".into(), rows().map(|(t, _, _)| t).collect::<Vec<u32>>()),
+            Column::new(
+                "service".into(),
+                rows().map(|(_, i, _)| scenario.clinical_services[i].id.as_str()).collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "service_name".into(),
+                rows().map(|(_, i, _)| scenario.clinical_services[i].name.as_str()).collect::<Vec<&str>>(),
+            ),
+            Column::new("hours_lost".into(), rows().map(|(_, _, h)| h).collect::<Vec<f64>>()),
+        ],
+    )
+}

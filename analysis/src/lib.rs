@@ -20,7 +20,7 @@ mod store;
 mod summary;
 pub mod workflow;
 
-pub use dataset::{breakdown_frame, events_frame, timeseries_frame, trials_frame};
+pub use dataset::{breakdown_frame, events_frame, services_frame, timeseries_frame, trials_frame};
 pub use manifest::{RunManifest, RunPlan, ZoneReport};
 pub use metrics::{MetricInfo, metric_infos};
 pub use output::{OutputError, read_parquet, write_csv, write_parquet, write_text};

@@ -46,7 +46,7 @@ impl RunPlan {
     /// The datasets this run writes, `trials` last: a batch whose trials
     /// part exists is complete.
     pub fn datasets(&self) -> Vec<&'static str> {
-        let mut kinds = vec!["timeseries", "breakdown"];
+        let mut kinds = vec!["timeseries", "breakdown", "services"];
         if self.events {
             kinds.push("events");
         }

@@ -27,10 +27,12 @@ const OWNED_FILES: &[&str] = &[
     "events.parquet",
     "timeseries.parquet",
     "breakdown.parquet",
+    "services.parquet",
     "trials.csv",
     "events.csv",
     "timeseries.csv",
     "breakdown.csv",
+    "services.csv",
     MANIFEST,
     PARTIAL,
 ];

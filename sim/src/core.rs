@@ -17,6 +17,7 @@ use bevy_ecs::prelude::{Query, ResMut, Resource};
 use bevy_ecs::system::SystemParam;
 
 use crate::device::{Device, DeviceIndex, DeviceState, Transition};
+use crate::domain::StaffId;
 use crate::estate::VulnId;
 use crate::model::Model;
 use crate::outcome::{EventRecord, Sample};
@@ -63,6 +64,16 @@ pub(crate) struct Books {
     pub first_compromise: Option<SimTime>,
     pub first_detection: Option<SimTime>,
     pub events: u64,
+    pub credentials_stolen: u64,
+    pub records_exfiltrated: u64,
+    pub safety_events: u64,
+    /// Per staff group: credentials an attacker holds.
+    pub stolen: Vec<u32>,
+    /// Per device type: devices working (neither disrupted nor isolated).
+    pub working: Vec<u32>,
+    /// Per clinical service: since when it is down, and hours lost so far.
+    pub service_down_since: Vec<Option<SimTime>>,
+    pub service_lost: Vec<SimDuration>,
 }
 
 /// The trial's clock, newly scheduled events and books: a resource,
@@ -89,6 +100,14 @@ impl TrialCore {
     pub(crate) fn new(model: Arc<Model>, root: Key, entities: Vec<Entity>, record_events: bool) -> Self {
         let horizon = SimTime::ZERO + model.scenario.duration;
         let values = model.metrics.iter().map(|m| MetricValue::zero(m.kind)).collect();
+        let s = &model.scenario;
+        let books = Books {
+            stolen: vec![0; s.staff.len()],
+            working: model.devices_of_type.clone(),
+            service_down_since: vec![None; s.clinical_services.len()],
+            service_lost: vec![SimDuration::ZERO; s.clinical_services.len()],
+            ..Books::default()
+        };
         TrialCore {
             model,
             scheduled: Vec::new(),
@@ -97,7 +116,7 @@ impl TrialCore {
             root,
             entities,
             pending: Vec::new(),
-            books: Books::default(),
+            books,
             values,
             log: record_events.then(Vec::new),
             samples: Vec::new(),
@@ -329,7 +348,86 @@ impl Sim<'_, '_> {
                 self.core.books.critical_downtime += span;
             }
         }
+        if before.unavailable() != after.unavailable() {
+            self.count_working(d, !after.unavailable());
+        }
         (before, after)
+    }
+
+    /// Keeps the working devices per type and the clinical services that
+    /// need them up to date, when device `d` stops or starts working.
+    fn count_working(&mut self, d: DeviceIndex, working: bool) {
+        let core = &mut *self.core;
+        let model = &core.model;
+        let t = usize::from(model.scenario.devices[d as usize].device_type.0);
+        if working {
+            core.books.working[t] += 1;
+        } else {
+            core.books.working[t] -= 1;
+        }
+        for &c in &model.services_of_type[t] {
+            let c = usize::from(c);
+            let service = &model.scenario.clinical_services[c];
+            let up = service.needs.iter().all(|(t, share)| {
+                let t = usize::from(t.0);
+                f64::from(core.books.working[t]) >= share * f64::from(model.devices_of_type[t]) - 1e-9
+            });
+            let since = &mut core.books.service_down_since[c];
+            match (up, *since) {
+                (false, None) => *since = Some(core.now),
+                (true, Some(from)) => {
+                    core.books.service_lost[c] += core.now - from;
+                    *since = None;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether clinical service `c` is down now.
+    pub fn service_down(&self, c: crate::domain::ClinicalServiceId) -> bool {
+        self.core.books.service_down_since[usize::from(c.0)].is_some()
+    }
+
+    /// An attacker comes to hold up to `n` more credentials of staff group
+    /// `group` (by phishing, dumping, …, as `kind` says), on device `d`.
+    /// Returns how many were new (no more than the group has).
+    pub fn steal_credentials(&mut self, d: DeviceIndex, group: StaffId, n: u32, kind: EventKindId) -> u32 {
+        let g = usize::from(group.0);
+        let count = self.core.model.scenario.staff[g].count;
+        let held = &mut self.core.books.stolen[g];
+        let new = n.min(count - *held);
+        if new > 0 {
+            *held += new;
+            self.core.books.credentials_stolen += u64::from(new);
+            self.core.push(d, kind, None);
+        }
+        new
+    }
+
+    /// Credentials of `group` an attacker holds now.
+    pub fn credentials_held(&self, group: StaffId) -> u32 {
+        self.core.books.stolen[usize::from(group.0)]
+    }
+
+    /// Every credential of `group` an attacker holds is made worthless (a
+    /// password reset); returns how many were.
+    pub fn revoke_credentials(&mut self, group: StaffId) -> u32 {
+        std::mem::take(&mut self.core.books.stolen[usize::from(group.0)])
+    }
+
+    /// `records` patient records leave the hospital readable from device
+    /// `d` (the event kind says how).
+    pub fn exfiltrate(&mut self, d: DeviceIndex, records: u64, kind: EventKindId) {
+        self.core.books.records_exfiltrated += records;
+        self.core.push(d, kind, None);
+    }
+
+    /// An attack on device `d` harms a patient (a dose changed, a reading
+    /// falsified and acted on).
+    pub fn safety_event(&mut self, d: DeviceIndex, kind: EventKindId) {
+        self.core.books.safety_events += 1;
+        self.core.push(d, kind, None);
     }
 
     /// An attacker takes control of `d` (the event kind says how). Returns

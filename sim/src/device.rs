@@ -40,6 +40,10 @@ pub struct DeviceState {
     pub patched: u64,
     /// Runs an operating system its maker no longer patches (MDS2 CSUP).
     pub unsupported: bool,
+    /// Still uses its maker's default credentials (MDS2 PAUT).
+    pub default_credentials: bool,
+    /// Authenticates whoever sends it commands.
+    pub authenticates_commands: bool,
     /// An attacker controls it now.
     pub compromised: bool,
     /// An attacker has controlled it at some point in the trial.

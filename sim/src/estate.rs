@@ -124,6 +124,14 @@ pub struct DeviceType {
     pub patient_records: u64,
     /// Clinical criticality.
     pub criticality: Criticality,
+    /// Share still using the maker's default credentials.
+    pub default_credentials: f64,
+    /// Records encrypted at rest.
+    pub encrypted_at_rest: bool,
+    /// Share that authenticate whoever sends them commands.
+    pub authenticates_commands: f64,
+    /// Radio interfaces.
+    pub radio: Vec<crate::domain::Radio>,
 }
 
 /// Devices of one type in one zone.

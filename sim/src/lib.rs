@@ -34,6 +34,7 @@
 mod core;
 mod device;
 mod distribution;
+mod domain;
 mod estate;
 mod model;
 mod network;
@@ -52,6 +53,9 @@ mod vocabulary;
 pub use crate::core::{SchedulingError, Sim, TrialCore};
 pub use device::{Device, DeviceIndex, DeviceState, Transition};
 pub use distribution::{Distribution, exponential_delay};
+pub use domain::{
+    ClinicalService, ClinicalServiceId, DataFlow, DataFlowId, Radio, RadioKind, Staff, StaffId, StaffRole,
+};
 pub use estate::{Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability};
 pub use model::{ComponentInfo, Instances, Model, SimBuilder};
 pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};

@@ -136,6 +136,10 @@ pub struct Model {
     pub(crate) critical: Vec<bool>,
     /// Per device: the patient records it holds.
     pub(crate) records: Vec<u64>,
+    /// Per device type: the clinical services that need it.
+    pub(crate) services_of_type: Vec<Vec<u16>>,
+    /// Per device type: how many devices there are.
+    pub(crate) devices_of_type: Vec<u32>,
     /// The (zone, device type) pairs that hold devices, and each device's pair.
     pub(crate) cells: Vec<(ZoneId, DeviceTypeId)>,
     pub(crate) cell_of: Vec<u32>,
@@ -179,7 +183,7 @@ impl Model {
     }
 }
 
-const CORE_METRICS: [(CoreMetric, MetricSpec); 14] = [
+const CORE_METRICS: [(CoreMetric, MetricSpec); 21] = [
     (
         CoreMetric::Devices,
         MetricSpec::count("devices", "devices in the estate", "devices the scenario places")
@@ -293,6 +297,69 @@ const CORE_METRICS: [(CoreMetric, MetricSpec); 14] = [
         ),
     ),
     (
+        CoreMetric::DwellTimeH,
+        MetricSpec::hours(
+            "dwell_time_h",
+            "attacker dwell time (hours)",
+            "hours from the first compromise to the first detection, or to the end when never detected",
+        )
+        .lower_is_better(),
+    ),
+    (
+        CoreMetric::CredentialsStolen,
+        MetricSpec::count(
+            "credentials_stolen",
+            "staff credentials stolen",
+            "staff account credentials an attacker came to hold",
+        )
+        .unit("accounts")
+        .lower_is_better(),
+    ),
+    (
+        CoreMetric::RecordsExfiltrated,
+        MetricSpec::count(
+            "records_exfiltrated",
+            "patient records exfiltrated",
+            "patient records that left the hospital readable (not encrypted, or with their keys)",
+        )
+        .unit("records")
+        .lower_is_better(),
+    ),
+    (
+        CoreMetric::BreachNotifiableHipaa,
+        MetricSpec::flag(
+            "breach_notifiable_hipaa",
+            "share of trials with a HIPAA-notifiable breach",
+            "500 or more patients' unsecured records exfiltrated: report to HHS and the media within 60 days",
+        )
+        .lower_is_better(),
+    ),
+    (
+        CoreMetric::BreachNotifiableGdpr,
+        MetricSpec::flag(
+            "breach_notifiable_gdpr",
+            "share of trials with a GDPR-notifiable breach",
+            "readable personal data exfiltrated: notify the supervisory authority within 72 hours (Art. 33)",
+        )
+        .lower_is_better(),
+    ),
+    (
+        CoreMetric::SafetyEvents,
+        MetricSpec::count("safety_events", "patient-safety events", "harm to patients from an attack on their care")
+            .unit("events")
+            .lower_is_better(),
+    ),
+    (
+        CoreMetric::ClinicalServiceHoursLost,
+        MetricSpec::amount(
+            "clinical_service_hours_lost",
+            "clinical-service hours lost",
+            "hours clinical services were down for want of the devices they need, summed over services",
+        )
+        .unit("service-hours")
+        .lower_is_better(),
+    ),
+    (
         CoreMetric::Events,
         MetricSpec::count("events", "engine events", "scheduled events the engine processed").bookkeeping(),
     ),
@@ -326,6 +393,18 @@ impl SimBuilder {
             .map(|d| cells.binary_search(&(d.zone, d.device_type)).expect("every device's pair is a cell") as u32)
             .collect();
         let vuln_keys = s.vulnerabilities.iter().map(|v| name_hash(&v.id)).collect();
+        let mut services_of_type = vec![Vec::new(); s.device_types.len()];
+        for (i, c) in s.clinical_services.iter().enumerate() {
+            for (t, _) in &c.needs {
+                if !services_of_type[usize::from(t.0)].contains(&(i as u16)) {
+                    services_of_type[usize::from(t.0)].push(i as u16);
+                }
+            }
+        }
+        let mut devices_of_type = vec![0u32; s.device_types.len()];
+        for d in &s.devices {
+            devices_of_type[usize::from(d.device_type.0)] += 1;
+        }
         let metrics = CORE_METRICS
             .iter()
             .enumerate()
@@ -359,6 +438,8 @@ impl SimBuilder {
                 identity,
                 instance_keys: Vec::new(),
                 vuln_keys,
+                services_of_type,
+                devices_of_type,
                 critical,
                 records,
                 cells,

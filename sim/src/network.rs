@@ -83,6 +83,8 @@ pub struct Zone {
     /// Services hosts inside the zone may use with each other.
     #[serde(skip)]
     pub intra: ServiceSet,
+    /// Floor area the zone's devices are spread over, in square metres.
+    pub floor_area_m2: f64,
 }
 
 /// A validated conduit in one direction.
@@ -150,7 +152,7 @@ mod tests {
     use super::*;
 
     fn zone(id: &str, intra: ServiceSet) -> Zone {
-        Zone { id: id.into(), name: id.into(), external: false, security_level: None, intra }
+        Zone { id: id.into(), name: id.into(), external: false, security_level: None, intra, floor_area_m2: 1000.0 }
     }
 
     #[test]

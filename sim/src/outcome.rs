@@ -52,6 +52,20 @@ pub enum CoreMetric {
     TimeToDetectH,
     /// Hours from the trial start to the first compromise.
     FirstCompromiseH,
+    /// Hours an attacker was inside before the first detection (or the end).
+    DwellTimeH,
+    /// Staff credentials an attacker came to hold.
+    CredentialsStolen,
+    /// Patient records that left the hospital readable.
+    RecordsExfiltrated,
+    /// Whether a breach must be reported to HHS under HIPAA (500 records or more).
+    BreachNotifiableHipaa,
+    /// Whether a breach must be notified under GDPR Art. 33 (any readable records taken).
+    BreachNotifiableGdpr,
+    /// Harm to patients from an attack on their care.
+    SafetyEvents,
+    /// Hours clinical services were down, summed over services.
+    ClinicalServiceHoursLost,
     /// Events the engine processed.
     Events,
 }
@@ -92,6 +106,20 @@ pub struct CoreOutcome {
     pub time_to_detect_h: Option<f64>,
     /// Hours from the trial start to the first compromise.
     pub first_compromise_h: Option<f64>,
+    /// Hours an attacker was inside before the first detection (or the end).
+    pub dwell_time_h: Option<f64>,
+    /// Staff credentials an attacker came to hold.
+    pub credentials_stolen: u64,
+    /// Patient records that left the hospital readable.
+    pub records_exfiltrated: u64,
+    /// HIPAA notification due.
+    pub breach_notifiable_hipaa: bool,
+    /// GDPR notification due.
+    pub breach_notifiable_gdpr: bool,
+    /// Harm to patients.
+    pub safety_events: u64,
+    /// Clinical-service hours lost.
+    pub clinical_service_hours_lost: f64,
     /// Events the engine processed.
     pub events: u64,
 }
@@ -131,6 +159,13 @@ impl TrialOutcome {
             detected: self.get(CoreMetric::Detected.id()) == MetricValue::Flag(true),
             time_to_detect_h: hours(CoreMetric::TimeToDetectH),
             first_compromise_h: hours(CoreMetric::FirstCompromiseH),
+            dwell_time_h: hours(CoreMetric::DwellTimeH),
+            credentials_stolen: count(CoreMetric::CredentialsStolen),
+            records_exfiltrated: count(CoreMetric::RecordsExfiltrated),
+            breach_notifiable_hipaa: self.get(CoreMetric::BreachNotifiableHipaa.id()) == MetricValue::Flag(true),
+            breach_notifiable_gdpr: self.get(CoreMetric::BreachNotifiableGdpr.id()) == MetricValue::Flag(true),
+            safety_events: count(CoreMetric::SafetyEvents),
+            clinical_service_hours_lost: amount(CoreMetric::ClinicalServiceHoursLost),
             events: count(CoreMetric::Events),
         }
     }
@@ -180,6 +215,8 @@ pub struct TrialResult {
     pub samples: Vec<Sample>,
     /// Outcome per (zone, device type) pair that holds devices.
     pub breakdown: Vec<Breakdown>,
+    /// Hours each clinical service was down, in the scenario's order.
+    pub service_hours_lost: Vec<f64>,
     /// Events waiting in the queue, averaged over the events processed:
     /// what a bare queue of the same load would hold (for benchmarks).
     pub mean_pending: f64,

@@ -31,6 +31,8 @@ use crate::vocabulary::MetricValue;
 
 const TRAITS: u64 = name_hash("device-traits");
 const UNSUPPORTED: u64 = name_hash("unsupported-os");
+const DEFAULT_CREDENTIALS: u64 = name_hash("default-credentials");
+const AUTHENTICATES: u64 = name_hash("authenticates-commands");
 
 /// A world of a model's devices with its handlers bound, reused across the
 /// trials one worker runs.
@@ -114,13 +116,22 @@ impl TrialWorld {
         for (device, mut state) in &mut query {
             let i = device.index as usize;
             let t = &s.device_types[usize::from(device.device_type.0)];
-            if t.vulnerabilities.is_empty() && t.unsupported_os == 0.0 {
-                *state = DeviceState::default();
+            let plain = DeviceState { authenticates_commands: true, ..Default::default() };
+            if t.vulnerabilities.is_empty()
+                && t.unsupported_os == 0.0
+                && t.default_credentials == 0.0
+                && t.authenticates_commands >= 1.0
+            {
+                *state = plain;
                 continue;
             }
             let k = traits.with(model.identity[i]);
-            let mut fresh =
-                DeviceState { unsupported: k.with(UNSUPPORTED).bernoulli(t.unsupported_os), ..Default::default() };
+            let mut fresh = DeviceState {
+                unsupported: k.with(UNSUPPORTED).bernoulli(t.unsupported_os),
+                default_credentials: k.with(DEFAULT_CREDENTIALS).bernoulli(t.default_credentials),
+                authenticates_commands: k.with(AUTHENTICATES).bernoulli(t.authenticates_commands),
+                ..plain
+            };
             for &(v, share) in &t.vulnerabilities {
                 if k.with(model.vuln_keys[usize::from(v.0)]).bernoulli(share) {
                     fresh.vulnerable |= 1 << v.0;
@@ -283,12 +294,29 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
         }),
     );
     set(CoreMetric::FirstCompromiseH, MetricValue::Hours(hours(b.first_compromise)));
+    set(
+        CoreMetric::DwellTimeH,
+        MetricValue::Hours(b.first_compromise.map(|c| (b.first_detection.unwrap_or(horizon) - c).as_hours_f64())),
+    );
+    set(CoreMetric::CredentialsStolen, MetricValue::Count(b.credentials_stolen));
+    set(CoreMetric::RecordsExfiltrated, MetricValue::Count(b.records_exfiltrated));
+    set(CoreMetric::BreachNotifiableHipaa, MetricValue::Flag(b.records_exfiltrated >= 500));
+    set(CoreMetric::BreachNotifiableGdpr, MetricValue::Flag(b.records_exfiltrated > 0));
+    set(CoreMetric::SafetyEvents, MetricValue::Count(b.safety_events));
+    let service_hours: Vec<f64> = b
+        .service_lost
+        .iter()
+        .zip(&b.service_down_since)
+        .map(|(lost, since)| (*lost + since.map_or(SimDuration::ZERO, |s| horizon - s)).as_hours_f64())
+        .collect();
+    set(CoreMetric::ClinicalServiceHoursLost, MetricValue::Amount(service_hours.iter().sum()));
     set(CoreMetric::Events, MetricValue::Count(b.events));
     TrialResult {
         outcome: TrialOutcome { trial, values: std::mem::take(&mut core.values) },
         events: core.log.take().unwrap_or_default(),
         samples: std::mem::take(&mut core.samples),
         breakdown: cells,
+        service_hours_lost: service_hours,
         mean_pending: 0.0,
         dispatches: 0,
     }

@@ -11,7 +11,7 @@ use iomtsim_sim::{Engine, Registry, RunOptions, ScenarioSource, SimDuration, loa
 use sha2::{Digest, Sha256};
 
 use super::{Progress, Stop, WorkflowError, hex};
-use crate::dataset::{breakdown_frame, events_frame, timeseries_frame, trials_frame};
+use crate::dataset::{breakdown_frame, events_frame, services_frame, timeseries_frame, trials_frame};
 use crate::manifest::{RunManifest, RunPlan, ZoneReport};
 use crate::metrics::metric_infos;
 use crate::store::{OpenMode, RunStore, read_json};
@@ -182,6 +182,7 @@ pub fn run_scenario(
             ("trials", trials_frame(&model, seed, &results)?),
             ("timeseries", timeseries_frame(&model, &results)?),
             ("breakdown", breakdown_frame(&model, &results)?),
+            ("services", services_frame(&model, &results)?),
         ];
         if store.plan().events {
             frames.push(("events", events_frame(&model, &results)?));

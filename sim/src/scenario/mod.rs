@@ -24,6 +24,7 @@ use toml::Spanned;
 pub use diagnostic::{Diagnostic, ScenarioError, line_col};
 pub use document::{Document, Section};
 
+use crate::domain::{ClinicalService, DataFlow, DataFlowId, Staff, StaffId};
 use crate::estate::{DeviceType, DeviceTypeId, Placement, VulnId, Vulnerability};
 use crate::network::{Conduit, Network, Service, ServiceId, Zone, ZoneId};
 use crate::time::SimDuration;
@@ -161,6 +162,12 @@ pub struct Scenario {
     pub placements: Vec<Placement>,
     /// Every device, numbered by placement order.
     pub devices: Vec<DeviceSlot>,
+    /// Staff and service accounts, in groups.
+    pub staff: Vec<Staff>,
+    /// Data flowing between device types.
+    pub data_flows: Vec<DataFlow>,
+    /// Clinical services and the devices they need.
+    pub clinical_services: Vec<ClinicalService>,
     /// The attack and defence tables: defences first, each role in id order.
     pub instances: Vec<InstanceSection>,
     /// The parsed file, holding each instance's parameters with their spans.
@@ -242,6 +249,22 @@ impl Scenario {
         let i = lookup(r, what, of_role().map(|i| i.id.get_ref().as_str()))?;
         let id = of_role().nth(i).map(|s| s.id.get_ref().clone()).unwrap_or_default();
         Ok(self.instances.iter().position(|s| *s.id.get_ref() == id).unwrap_or(0))
+    }
+
+    /// Resolves a staff-group reference from a mechanism's section.
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the staff groups that exist.
+    pub fn staff_ref(&self, r: &Spanned<String>) -> Result<StaffId, Diagnostic> {
+        lookup(r, "staff group", self.staff.iter().map(|s| s.id.as_str())).map(|i| StaffId(i as u16))
+    }
+
+    /// Resolves a data-flow reference from a mechanism's section.
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the data flows that exist.
+    pub fn data_flow_ref(&self, r: &Spanned<String>) -> Result<DataFlowId, Diagnostic> {
+        lookup(r, "data flow", self.data_flows.iter().map(|f| f.id.as_str())).map(|i| DataFlowId(i as u16))
     }
 
     /// The service a name refers to.

@@ -56,6 +56,18 @@ pub struct RawScenario {
     pub device_types: Vec<RawDeviceType>,
     /// How many devices of each type sit in which zone.
     pub placement: Vec<RawPlacement>,
+    /// Staff and service accounts, in groups: who they are, where their
+    /// accounts log in, and how readily they click a phishing e-mail.
+    #[serde(default)]
+    pub staff: Vec<RawStaff>,
+    /// Data flowing between device types (telemetry, images, orders), each
+    /// encrypted in transit or not.
+    #[serde(default)]
+    pub data_flows: Vec<RawDataFlow>,
+    /// Clinical services and the devices they need, so that harm is also
+    /// counted as services down.
+    #[serde(default)]
+    pub clinical_services: Vec<RawClinicalService>,
     /// Attacks, each a table keyed by its id (`[attacks.wannacry]`) naming
     /// its mechanism in `kind` (which defaults to the id); see each kind's
     /// fields.
@@ -113,6 +125,12 @@ pub struct RawZone {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub intra_zone: Option<Vec<Spanned<String>>>,
+    /// Floor area of the premises the zone's devices are spread over, in
+    /// square metres, for how many of them a radio attacker nearby reaches.
+    /// Absent: 1,000 (assumed: a ward).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub floor_area_m2: Option<Spanned<f64>>,
 }
 
 /// A conduit between two zones.
@@ -187,6 +205,159 @@ pub struct RawDeviceType {
     /// is also reported on its own.
     #[serde(default)]
     pub criticality: Criticality,
+    /// Share of these devices still using their maker's default credentials
+    /// (MDS2 PAUT: default accounts that were never changed); an attacker who
+    /// knows them logs in over the device's services.
+    #[serde(default)]
+    pub default_credentials: Probability,
+    /// Patient records on these devices are encrypted at rest (MDS2 STCF):
+    /// taken without the keys, they cannot be read.
+    #[serde(default)]
+    pub encrypted_at_rest: bool,
+    /// Share of these devices that authenticate whoever sends them commands
+    /// (a pump's programmer, a monitor's configuration): the rest obey
+    /// anyone who reaches them. Default 1 (every device authenticates).
+    #[serde(default = "Probability::one")]
+    pub authenticates_commands: Probability,
+    /// Radio interfaces (MDS2 CONN), each with its range: an attacker
+    /// within range reaches the device without crossing the wired zones.
+    #[serde(default)]
+    pub radio: Vec<RawRadio>,
+}
+
+/// A radio interface of a device type.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRadio {
+    /// `ble` (Bluetooth Low Energy) or `wifi`.
+    pub kind: RadioKind,
+    /// Range in metres within which an attacker's radio reaches it.
+    #[schemars(with = "f64")]
+    pub range_m: Spanned<f64>,
+}
+
+/// The kinds of radio interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RadioKind {
+    /// Bluetooth Low Energy.
+    Ble,
+    /// Wi-Fi.
+    Wifi,
+}
+
+/// What staff do, which sets what their accounts may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffRole {
+    /// Clinicians and clerks using clinical applications.
+    Clinical,
+    /// IT staff administering hosts.
+    Administrator,
+    /// Administrators of the whole domain: their accounts log in everywhere.
+    DomainAdministrator,
+    /// A device maker's service engineers, logging in remotely.
+    Vendor,
+    /// Accounts that programs use, not people.
+    Service,
+}
+
+/// A group of staff (or service) accounts.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawStaff {
+    /// Identifier used by attacks and defences, e.g. `nurses`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Readable name for reports; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What they do.
+    pub role: StaffRole,
+    /// How many accounts.
+    #[schemars(with = "u32")]
+    pub count: Spanned<u32>,
+    /// Whether they read e-mail (and so can be phished).
+    #[serde(default = "yes")]
+    pub email: bool,
+    /// Share of them who click a phishing e-mail and give away their
+    /// credentials (untrained staff in healthcare: about a third).
+    #[serde(default)]
+    pub click_rate: Probability,
+    /// Zones whose hosts their accounts log in to (`any` for every zone).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub logs_in_to: Vec<Spanned<String>>,
+    /// Services their accounts log in over, e.g. `rdp`, `ssh`, `https`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub services: Vec<Spanned<String>>,
+    /// The zone their own workstations sit in, where a phished account's
+    /// attacker gets a foothold. Absent: the first zone they log in to.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub works_in: Option<Spanned<String>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Data flowing from devices of one type to devices of another.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDataFlow {
+    /// Identifier used by attacks and defences, e.g. `vitals`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// The device type that sends.
+    #[schemars(with = "String")]
+    pub from: Spanned<String>,
+    /// The device type that receives.
+    #[schemars(with = "String")]
+    pub to: Spanned<String>,
+    /// The service it travels over, e.g. `hl7`, `mqtt`, `dicom`.
+    #[schemars(with = "String")]
+    pub service: Spanned<String>,
+    /// Encrypted in transit (MDS2 TXCF): a listener on the path reads nothing.
+    #[serde(default)]
+    pub encrypted: bool,
+    /// Messages each sending device sends per hour (readings, images).
+    #[serde(default = "sixty")]
+    #[schemars(with = "f64")]
+    pub messages_per_hour: Spanned<f64>,
+}
+
+fn sixty() -> Spanned<f64> {
+    Spanned::new(0..0, 60.0)
+}
+
+/// A clinical service and the devices it needs.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClinicalService {
+    /// Identifier, e.g. `infusion-therapy`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Readable name for reports; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What it needs: for each device type, the share of its devices that
+    /// must work for the service to run.
+    pub needs: Vec<RawNeed>,
+}
+
+/// A device type a clinical service needs, and how much of it.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNeed {
+    /// The device type.
+    #[schemars(with = "String")]
+    pub device_type: Spanned<String>,
+    /// Share of its devices that must work (out of service: disrupted or
+    /// isolated) for the service to run; 1 means every one.
+    #[serde(default = "Probability::one")]
+    pub share: Probability,
 }
 
 /// A vulnerability carried by a share of a device type.

@@ -9,6 +9,7 @@ use super::raw::RawScenario;
 use std::sync::Arc;
 
 use super::{DeviceSlot, Diagnostic, Document, InstanceSection, Scenario, ScenarioSource, limits, lookup};
+use crate::domain::{ClinicalService, DataFlow, Radio, Staff, StaffRole};
 use crate::estate::{DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability};
 use crate::network::{BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
 use crate::time::SimDuration;
@@ -116,12 +117,21 @@ pub(super) fn validate(
             None => ServiceSet::ALL,
             Some(list) => service_set(&mut v, list),
         };
+        let floor_area_m2 = match &z.floor_area_m2 {
+            Some(a) if !(a.get_ref().is_finite() && *a.get_ref() > 0.0) => {
+                v.push(Diagnostic::at(a.span(), format!("floor_area_m2 must be above 0, found {}", a.get_ref())));
+                1000.0
+            }
+            Some(a) => *a.get_ref(),
+            None => 1000.0,
+        };
         zones.push(Zone {
             id: z.id.get_ref().clone(),
             name: z.name.clone().unwrap_or_else(|| z.id.get_ref().clone()),
             external: z.external,
             security_level: z.security_level.as_ref().map(|s| *s.get_ref()),
             intra,
+            floor_area_m2,
         });
     }
     let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
@@ -205,6 +215,23 @@ pub(super) fn validate(
             unsupported_os: t.unsupported_os.get(),
             patient_records: t.patient_records,
             criticality: t.criticality,
+            default_credentials: t.default_credentials.get(),
+            encrypted_at_rest: t.encrypted_at_rest,
+            authenticates_commands: t.authenticates_commands.get(),
+            radio: t
+                .radio
+                .iter()
+                .map(|r| {
+                    let range = *r.range_m.get_ref();
+                    if !(range.is_finite() && range > 0.0 && range <= 10_000.0) {
+                        v.push(Diagnostic::at(
+                            r.range_m.span(),
+                            format!("range_m must be above 0 and at most 10,000, found {range}"),
+                        ));
+                    }
+                    Radio { kind: r.kind, range_m: range }
+                })
+                .collect(),
         });
     }
 
@@ -258,6 +285,89 @@ pub(super) fn validate(
         );
     }
 
+    // Staff and their accounts.
+    v.unique(raw.staff.iter().map(|g| &g.id), "staff group");
+    let mut staff = Vec::new();
+    for g in &raw.staff {
+        let mut logs_in_to = vec![false; zones.len()];
+        for z in &g.logs_in_to {
+            if z.get_ref() == "any" {
+                logs_in_to.iter_mut().for_each(|x| *x = true);
+            } else if let Some(z) = zone_ref(&mut v, z) {
+                logs_in_to[usize::from(z.0)] = true;
+            }
+        }
+        if matches!(g.role, StaffRole::DomainAdministrator) {
+            logs_in_to.iter_mut().for_each(|x| *x = true);
+        }
+        let services = service_set(&mut v, &g.services);
+        let works_in = match &g.works_in {
+            Some(z) => zone_ref(&mut v, z),
+            None => logs_in_to.iter().position(|x| *x).map(|i| ZoneId(i as u16)),
+        };
+        if *g.count.get_ref() as u64 > limits::MAX_DEVICES {
+            v.push(Diagnostic::at(g.count.span(), format!("at most {} accounts in a group", limits::MAX_DEVICES)));
+        }
+        staff.push(Staff {
+            id: g.id.get_ref().clone(),
+            name: g.name.clone().unwrap_or_else(|| g.id.get_ref().clone()),
+            role: g.role,
+            count: *g.count.get_ref(),
+            email: g.email,
+            click_rate: g.click_rate.get(),
+            logs_in_to,
+            services,
+            works_in,
+        });
+    }
+
+    // Data flows.
+    v.unique(raw.data_flows.iter().map(|f| &f.id), "data flow");
+    let type_ref = |v: &mut Validator, r: &Spanned<String>| {
+        v.ok(lookup(r, "device type", device_types.iter().map(|t| t.id.as_str()))).map(|i| DeviceTypeId(i as u16))
+    };
+    let mut data_flows = Vec::new();
+    for f in &raw.data_flows {
+        let (from, to) = (type_ref(&mut v, &f.from), type_ref(&mut v, &f.to));
+        let service = v.ok(lookup(&f.service, "service", service_names())).map(|i| ServiceId(i as u8));
+        let rate = *f.messages_per_hour.get_ref();
+        if !(rate.is_finite() && rate > 0.0 && rate <= 1e6) {
+            v.push(Diagnostic::at(
+                f.messages_per_hour.span(),
+                format!("messages_per_hour must be above 0 and at most 1,000,000, found {rate}"),
+            ));
+        }
+        if let (Some(from), Some(to), Some(service)) = (from, to, service) {
+            data_flows.push(DataFlow {
+                id: f.id.get_ref().clone(),
+                from,
+                to,
+                service,
+                encrypted: f.encrypted,
+                messages_per_hour: rate,
+            });
+        }
+    }
+
+    // Clinical services.
+    v.unique(raw.clinical_services.iter().map(|c| &c.id), "clinical service");
+    let mut clinical_services = Vec::new();
+    for c in &raw.clinical_services {
+        if c.needs.is_empty() {
+            v.push(
+                Diagnostic::at(c.id.span(), format!("clinical service `{}` needs no device", c.id.get_ref()))
+                    .with_help("list what it needs, e.g. needs = [{ device_type = \"infusion-pump\", share = 0.9 }]"),
+            );
+        }
+        let needs =
+            c.needs.iter().filter_map(|n| type_ref(&mut v, &n.device_type).map(|t| (t, n.share.get()))).collect();
+        clinical_services.push(ClinicalService {
+            id: c.id.get_ref().clone(),
+            name: c.name.clone().unwrap_or_else(|| c.id.get_ref().clone()),
+            needs,
+        });
+    }
+
     if !v.diagnostics.is_empty() {
         return Err(v.diagnostics);
     }
@@ -289,6 +399,9 @@ pub(super) fn validate(
         device_types,
         placements,
         devices,
+        staff,
+        data_flows,
+        clinical_services,
         instances,
         document,
         source,
