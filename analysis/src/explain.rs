@@ -299,7 +299,7 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
                 Some(Transition::Restored) => {
                     (compromised_at[d], detected_at[d], down_at[d]) = (None, None, None);
                 }
-                Some(Transition::Patched) | None => {}
+                Some(Transition::Patched | Transition::Recovered) | None => {}
             }
         }
         let phrase = if ep.events.len() > 1 { kind.many } else { kind.one };

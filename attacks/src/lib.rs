@@ -1,4 +1,5 @@
-//! Attacks and defences for iomtsim, one module each.
+//! Attacks and defences for iomtsim, one module each: the threats in
+//! [`threats`], the defences in [`defences`].
 //!
 //! Each module owns its mechanism: the parameter struct of its scenario
 //! table (`[attacks.<id>]` or `[defences.<id>]`, naming it by `kind`), its
@@ -6,27 +7,24 @@
 //! resources and handlers, and its tests. Adding one is a new file and one
 //! line in [`registry`]; the engine never changes.
 
-mod incident_response;
-mod monitoring;
-mod patching;
+mod common;
+pub mod defences;
 #[cfg(test)]
 mod probe;
-mod ransomware;
-mod worm;
-
-pub use incident_response::{IncidentResponseFactory, IncidentResponseParams};
-pub use monitoring::{MonitoringFactory, MonitoringParams};
-pub use patching::{PatchingFactory, PatchingParams};
-pub use ransomware::{RansomwareFactory, RansomwareParams};
-pub use worm::{WormFactory, WormParams};
+pub mod threats;
 
 use iomtsim_sim::{PluginFactory, Registry};
 
 /// Every attack and defence this crate offers.
 pub fn registry() -> Registry {
     #[allow(unused_mut)]
-    let mut mechanisms: Vec<&'static dyn PluginFactory> =
-        vec![&WormFactory, &RansomwareFactory, &PatchingFactory, &MonitoringFactory, &IncidentResponseFactory];
+    let mut mechanisms: Vec<&'static dyn PluginFactory> = vec![
+        &threats::worm::WormFactory,
+        &threats::ransomware::RansomwareFactory,
+        &defences::patching::PatchingFactory,
+        &defences::monitoring::MonitoringFactory,
+        &defences::incident_response::IncidentResponseFactory,
+    ];
     #[cfg(test)]
     mechanisms.push(&probe::ProbeFactory);
     Registry::new(mechanisms)

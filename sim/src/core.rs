@@ -529,6 +529,18 @@ impl Sim<'_, '_> {
         true
     }
 
+    /// `d` works again after losing its function, without being rebuilt (the
+    /// flood that took it down ended): an attacker who controls it still
+    /// does. Returns false if it was not disrupted.
+    pub fn recover(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        if !self.state(d).disrupted {
+            return false;
+        }
+        self.change(d, |s| s.disrupted = false);
+        self.core.push(d, kind, Some(Transition::Recovered));
+        true
+    }
+
     /// Installs the patch for `v` on `d`. Returns false if `d` does not
     /// carry `v` or it is already patched.
     pub fn patch(&mut self, d: DeviceIndex, v: VulnId, kind: EventKindId) -> bool {

@@ -116,17 +116,21 @@ pub enum Transition {
     Restored,
     /// A vulnerability on it was patched.
     Patched,
+    /// It works again after losing its function without being rebuilt (a
+    /// flood ended).
+    Recovered,
 }
 
 impl Transition {
     /// Every transition, in a fixed order.
-    pub const ALL: [Transition; 6] = [
+    pub const ALL: [Transition; 7] = [
         Transition::Compromised,
         Transition::Disrupted,
         Transition::Detected,
         Transition::Isolated,
         Transition::Restored,
         Transition::Patched,
+        Transition::Recovered,
     ];
 
     /// Its name in datasets.
@@ -138,6 +142,7 @@ impl Transition {
             Transition::Isolated => "isolated",
             Transition::Restored => "restored",
             Transition::Patched => "patched",
+            Transition::Recovered => "recovered",
         }
     }
 

@@ -66,32 +66,7 @@ impl PluginSpec for RansomwareFactory {
         section: &Section<'_>,
         scenario: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        let me = scenario.instances.iter().position(|i| i.id.get_ref() == section.id());
-        // Instances are built in the scenario's order, so an index into
-        // `scenario.instances` is the instance's id in the model.
-        let mut follows = vec![false; scenario.instances.len()];
-        let mut problems = Vec::new();
-        match &p.follows {
-            Some(ids) => {
-                for id in ids {
-                    match scenario.instance_ref(id, Some(Role::Attack)) {
-                        Ok(i) if Some(i) == me => {
-                            problems.push(Diagnostic::at(id.span(), "a payload cannot follow itself"));
-                        }
-                        Ok(i) => follows[i] = true,
-                        Err(d) => problems.push(d),
-                    }
-                }
-            }
-            None => {
-                for (i, s) in scenario.instances.iter().enumerate() {
-                    follows[i] = s.role == Role::Attack && Some(i) != me;
-                }
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
+        let follows = crate::common::resolve_follows(p.follows.as_deref(), section, scenario)?;
         Ok(Box::new(Ransomware { plan: Arc::new(Plan { follows, delay: p.delay, noticed_after: p.noticed_after }) }))
     }
 }
@@ -147,8 +122,7 @@ impl Plugin for Ransomware {
 /// encryption is scheduled.
 fn follow(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
     let p = payloads.get(e.instance);
-    let cause = sim.event_kind(EventKindId(e.tag as u16)).source;
-    if !p.plan.follows[usize::from(cause.0)] {
+    if !crate::common::caused_by_followed(&sim, e.tag, &p.plan.follows) {
         return;
     }
     let d = e.target;

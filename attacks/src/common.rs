@@ -1,0 +1,68 @@
+//! Small pieces several mechanisms share: which attacks a mechanism
+//! follows, and choosing devices so that common random numbers hold.
+
+use iomtsim_sim::prelude::*;
+
+/// Resolves a `follows` list: the attack instances whose compromises a
+/// mechanism answers. Absent: every other attack of the scenario. Indexed
+/// like [`Scenario::instances`], which is also the instances' order in the
+/// model, so `result[instance.0]` says whether to follow it.
+///
+/// # Errors
+/// A diagnostic for each unknown id, and for a mechanism naming itself.
+pub fn resolve_follows(
+    follows: Option<&[Spanned<String>]>,
+    section: &Section<'_>,
+    scenario: &Scenario,
+) -> Result<Vec<bool>, Vec<Diagnostic>> {
+    let me = scenario.instances.iter().position(|i| i.id.get_ref() == section.id());
+    let mut out = vec![false; scenario.instances.len()];
+    let mut problems = Vec::new();
+    match follows {
+        Some(ids) => {
+            for id in ids {
+                match scenario.instance_ref(id, Some(Role::Attack)) {
+                    Ok(i) if Some(i) == me => {
+                        problems.push(Diagnostic::at(id.span(), "an attack cannot follow itself"))
+                    }
+                    Ok(i) => out[i] = true,
+                    Err(d) => problems.push(d),
+                }
+            }
+        }
+        None => {
+            for (i, s) in scenario.instances.iter().enumerate() {
+                out[i] = s.role == Role::Attack && Some(i) != me;
+            }
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// Whether the event kind in a signal's tag was recorded by an instance
+/// `follows` marks.
+pub fn caused_by_followed(sim: &Sim, tag: u64, follows: &[bool]) -> bool {
+    let source = sim.event_kind(EventKindId(tag as u16)).source;
+    follows.get(usize::from(source.0)).copied().unwrap_or(false)
+}
+
+/// The `n` devices of `candidates` with the smallest draws of `key`
+/// extended by each device's identity, smallest first: the same devices in
+/// every design where they are candidates.
+pub fn first_by_key(
+    sim: &Sim,
+    key: Key,
+    candidates: impl IntoIterator<Item = DeviceIndex>,
+    n: usize,
+) -> Vec<DeviceIndex> {
+    let mut ranked: Vec<(u64, DeviceIndex)> =
+        candidates.into_iter().map(|d| (key.with(sim.identity(d)).value(), d)).collect();
+    let n = n.min(ranked.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    ranked.select_nth_unstable(n - 1);
+    ranked.truncate(n);
+    ranked.sort_unstable();
+    ranked.into_iter().map(|(_, d)| d).collect()
+}
