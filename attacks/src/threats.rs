@@ -4,6 +4,7 @@
 
 pub mod aitm;
 pub mod botnet;
+mod contagion;
 pub mod dos;
 pub mod exfiltration;
 pub mod insider;

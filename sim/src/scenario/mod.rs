@@ -267,6 +267,14 @@ impl Scenario {
         lookup(r, "data flow", self.data_flows.iter().map(|f| f.id.as_str())).map(|i| DataFlowId(i as u16))
     }
 
+    /// Resolves a service reference from a mechanism's section.
+    ///
+    /// # Errors
+    /// A diagnostic at the reference listing the services that exist.
+    pub fn service_ref(&self, r: &Spanned<String>) -> Result<ServiceId, Diagnostic> {
+        lookup(r, "service", self.services.iter().map(|s| s.id.as_str())).map(|i| ServiceId(i as u8))
+    }
+
     /// The service a name refers to.
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
         self.services.iter().position(|s| s.id == name).map(|i| ServiceId(i as u8))
