@@ -284,7 +284,9 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
             Some(Transition::Disrupted) => since(&compromised_at).map(|d| format!(", {d} after the compromise")),
             Some(Transition::Detected) => since(&compromised_at).map(|d| format!(", {d} after the compromise")),
             Some(Transition::Isolated) => since(&detected_at).map(|d| format!(", {d} after detection")),
-            Some(Transition::Restored) => since(&down_at).map(|d| format!(", after {d} out of service")),
+            Some(Transition::Restored | Transition::Recovered) => {
+                since(&down_at).map(|d| format!(", after {d} out of service"))
+            }
             _ => None,
         }
         .unwrap_or_default();
@@ -299,7 +301,8 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
                 Some(Transition::Restored) => {
                     (compromised_at[d], detected_at[d], down_at[d]) = (None, None, None);
                 }
-                Some(Transition::Patched | Transition::Recovered) | None => {}
+                Some(Transition::Recovered) => down_at[d] = None,
+                Some(Transition::Patched) | None => {}
             }
         }
         let phrase = if ep.events.len() > 1 { kind.many } else { kind.one };

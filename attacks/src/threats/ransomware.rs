@@ -55,6 +55,10 @@ const REPORTS: MetricSpec = MetricSpec::count(
 )
 .unit("devices");
 
+const OBJECTIVE: MetricSpec =
+    MetricSpec::flag("objective_reached", "objective reached", "the payload encrypted at least one device")
+        .lower_is_better();
+
 impl PluginSpec for RansomwareFactory {
     type Params = RansomwareParams;
     const KIND: &'static str = "ransomware";
@@ -89,6 +93,7 @@ struct Ids {
     reported: EventKindId,
     encryptions: MetricId,
     reports: MetricId,
+    objective: MetricId,
 }
 
 /// One instance's parameters and ids, for its handlers.
@@ -106,6 +111,7 @@ impl Plugin for Ransomware {
             reported: b.event(REPORTED),
             encryptions: b.metric(ENCRYPTIONS),
             reports: b.metric(REPORTS),
+            objective: b.metric(OBJECTIVE),
         };
         let follow = b.handler("ransomware.follow", follow);
         b.on_transition(Transition::Compromised, follow);
@@ -140,6 +146,7 @@ fn encrypt(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
     }
     if sim.disrupt(e.target, p.ids.encrypted) {
         sim.add(p.ids.encryptions, 1);
+        sim.raise(p.ids.objective);
         if let Some(noticed) = &p.plan.noticed_after {
             let key = sim.key(e.instance).named("noticed").and(s.cause);
             let delay = noticed.draw(key);

@@ -81,6 +81,13 @@ const INFECTIONS: MetricSpec = MetricSpec::count(
 .unit("devices")
 .lower_is_better();
 
+const OBJECTIVE: MetricSpec = MetricSpec::flag(
+    "objective_reached",
+    "objective reached",
+    "the worm spread: it took at least one device by exploitation, beyond its entry devices",
+)
+.lower_is_better();
+
 impl PluginSpec for WormFactory {
     type Params = WormParams;
     const KIND: &'static str = "worm";
@@ -198,6 +205,7 @@ struct Ids {
     stop: HandlerId,
     entered: EventKindId,
     spread: SpreadIds,
+    objective: MetricId,
 }
 
 /// One instance's parameters and ids, for its handlers.
@@ -217,8 +225,11 @@ impl Plugin for Worm {
                 taken: b.event(EXPLOITED),
                 infections: b.metric(INFECTIONS),
             },
+            objective: b.metric(OBJECTIVE),
         };
         contagion::watch(b, "worm.device_changed");
+        let spread = b.handler("worm.spread", note_spread);
+        b.on_transition(Transition::Compromised, spread);
         b.story("took {infections} {infections|device|devices} in all");
         b.init_resource::<Instances<WormInstance>>();
         let (plan, me) = (self.plan.clone(), b.instance());
@@ -259,6 +270,15 @@ fn begin(
         o.seed(&mut sim, e.instance, d, w.ids.entered, key.named("entered").with(i as u64));
     }
     o.reschedule(&mut sim);
+}
+
+/// A device was compromised: if this worm took it by exploitation, the
+/// worm has spread.
+fn note_spread(In(e): In<Event>, mut sim: Sim, worms: Res<Instances<WormInstance>>) {
+    let w = worms.get(e.instance);
+    if EventKindId(e.tag as u16) == w.ids.spread.taken {
+        sim.raise(w.ids.objective);
+    }
 }
 
 fn stop_scanning(In(e): In<Event>, mut outbreaks: ResMut<Instances<Outbreak>>) {
@@ -445,6 +465,19 @@ mod tests {
 mod scenario_parameters {
     use crate::testing::*;
     use iomtsim_sim::Transition;
+
+    #[test]
+    fn the_objective_is_spreading_beyond_the_entry() {
+        let closed = lan(50, "-60d", "", "", "")
+            .replace("zones = [{ id = \"lan\" }]", "zones = [{ id = \"lan\", intra_zone = [\"https\"] }]");
+        let reached = |text: &str| {
+            let e = engine(text);
+            let m = e.model().metric("worm.objective_reached").expect("declared");
+            run(text, 10, false).iter().filter(|r| r.outcome.get(m) == iomtsim_sim::MetricValue::Flag(true)).count()
+        };
+        assert_eq!(reached(&lan(50, "-60d", "", "", "")), 10);
+        assert_eq!(reached(&closed), 0, "only patient zero: no spread");
+    }
 
     #[test]
     fn intra_zone_stops_hosts_reaching_each_other() {
