@@ -7,7 +7,8 @@ use polars::prelude::*;
 
 /// One row per trial: the `trials` dataset. After the identifying columns
 /// (`scenario`, `variant`, `trial`, `seed`) come the model's metrics: the
-/// engine's own by name, each mechanism's as `<instance>.<metric>`.
+/// engine's own by name, each mechanism's as `<instance>.<metric>`; then,
+/// when the scenario prices harm, the losses in money (`loss_*`).
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
@@ -32,6 +33,7 @@ pub fn trials_frame(model: &Model, seed: u64, results: &[TrialResult]) -> Polars
             MetricKind::Hours => Column::new(name, values.map(MetricValue::as_f64).collect::<Vec<Option<f64>>>()),
         });
     }
+    columns.extend(crate::money::loss_columns(model, results));
     DataFrame::new(n, columns)
 }
 

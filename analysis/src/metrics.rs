@@ -18,7 +18,7 @@ pub struct MetricInfo {
     pub unit: String,
     /// `lower`, `higher` or `neither`: which direction is good.
     pub better: String,
-    /// `count`, `peak`, `amount`, `flag` or `hours`.
+    /// `count`, `peak`, `amount`, `money`, `flag` or `hours`.
     pub kind: String,
     /// Bookkeeping rather than an outcome: left out of summaries.
     pub bookkeeping: bool,
@@ -42,15 +42,22 @@ impl MetricInfo {
         self.kind == "flag"
     }
 
-    /// Whether it is a whole count (summarised without decimals).
+    /// Whether it is shown as a whole number: a count, or a sum of money
+    /// (whose pennies no simulation supports).
     pub fn is_count(&self) -> bool {
-        self.kind == "count" || self.kind == "peak"
+        self.kind == "count" || self.kind == "peak" || self.kind == "money"
+    }
+
+    /// Whether it is a sum of money (its unit is the currency).
+    pub fn is_money(&self) -> bool {
+        self.kind == "money"
     }
 }
 
-/// The metrics of `model`, in declaration order.
+/// The metrics of `model`, in declaration order, then the losses in money
+/// when the scenario has a cost model.
 pub fn metric_infos(model: &Model) -> Vec<MetricInfo> {
-    model
+    let mut infos: Vec<MetricInfo> = model
         .metrics
         .iter()
         .map(|m| MetricInfo {
@@ -75,5 +82,7 @@ pub fn metric_infos(model: &Model) -> Vec<MetricInfo> {
             bookkeeping: m.bookkeeping,
             source: m.source.map(|i| model.instance_info(i).id.clone()).unwrap_or_default(),
         })
-        .collect()
+        .collect();
+    infos.extend(crate::money::loss_infos(&model.scenario));
+    infos
 }

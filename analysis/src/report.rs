@@ -63,11 +63,64 @@ window.addEventListener('load', function () {
 });
 "#;
 
+/// The designs in money: sentences first, then a table a finance director
+/// can read, then which assumptions the ranking depends on.
+fn money_section(h: &mut String, r: &crate::risk::RiskComparison) {
+    use crate::money::money_words;
+    let m = |x: f64| escape(&money_words(&r.currency, x));
+    let per = if r.span == "a year" { "a year".to_owned() } else { format!("per trial of {}", r.span) };
+    h.push_str("<h2 id=\"money\">In money</h2>\n<section class=\"summary\">\n");
+    for s in crate::risk::risk_sentences(r) {
+        let _ = writeln!(h, "<p>{}</p>", escape(&s));
+    }
+    h.push_str("</section>\n");
+    let _ = write!(
+        h,
+        "<table id=\"money-table\">\n<thead><tr><th>design</th><th>defences a year</th><th>expected loss {}</th><th>95% interval</th><th>bad (1 in 20)</th><th>very bad (1 in 100)</th><th>loss plus defences</th><th>loss avoided vs first (paired)</th><th>95% interval</th><th>return per 1 spent</th></tr></thead>\n<tbody>\n",
+        escape(&per)
+    );
+    for (i, d) in r.designs.iter().enumerate() {
+        let first = i == 0;
+        let dash = || "—".to_owned();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.design),
+            m(d.defence_cost),
+            m(d.expected),
+            m(d.ci_low),
+            m(d.ci_high),
+            m(d.p95),
+            m(d.p99),
+            m(d.total),
+            if first { dash() } else { m(d.avoided) },
+            if first { dash() } else { format!("[{}, {}]", m(d.avoided_low), m(d.avoided_high)) },
+            d.return_on_spend.map_or_else(dash, |x| format!("{x:.1}")),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+    if !r.sensitivity.is_empty() {
+        h.push_str("<p class=\"note\">How the ranking (cheapest in all first) moves when one assumption changes:</p>\n<ul class=\"sensitivity\">\n");
+        for s in &r.sensitivity {
+            let _ = writeln!(
+                h,
+                "<li>{}: {}{}</li>",
+                escape(&s.assumption),
+                escape(&s.ranking.join(", ")),
+                if s.changes { " <strong>(ranking changes)</strong>" } else { "" }
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("<p class=\"note\">Losses are the trials' outcomes priced with each scenario's <code>[costs]</code>; the intervals cover simulation noise only, not uncertainty in the cost figures, which the list above explores one at a time.</p>\n");
+}
+
 /// Renders the report.
 pub fn render_report(
     designs: &[Design],
     rows: &[MetricComparison],
     summary: &[String],
+    risk: Option<&crate::risk::RiskComparison>,
     figures: &[Figure],
     diagrams: &[Figure],
     trials: u32,
@@ -92,6 +145,9 @@ pub fn render_report(
         let _ = writeln!(h, "<p>{}</p>", escape(s));
     }
     h.push_str("</section>\n");
+    if let Some(r) = risk {
+        money_section(&mut h, r);
+    }
 
     h.push_str("<h2>Results</h2>\n<table id=\"results\">\n<thead><tr><th>metric</th><th>design</th><th>mean</th><th>median</th><th>95% interval of the mean</th><th>difference vs first (paired)</th><th>95% interval of the difference (paired)</th><th>95% interval if unpaired (Welch)</th><th>correlation across designs</th><th>p (paired t-test)</th></tr></thead>\n<tbody>\n");
     for info in compared_metrics(designs) {
@@ -580,12 +636,12 @@ mod tests {
         let (d, rows) = designs(0.13);
         let other = rows.iter().find(|r| r.design == "other").unwrap();
         assert!(other.p_value < 0.001 && !other.important, "{other:?}");
-        let html = render_report(&d, &rows, &[], &[], &[], 200, 1, 0.10);
+        let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
         assert!(!html.contains("class=\"worse\"") && !html.contains("class=\"better\""));
         // 30% slower: significant and important, and worse since lower is better.
         let (d, rows) = designs(4.0);
         assert!(rows.iter().find(|r| r.design == "other").unwrap().important);
-        let html = render_report(&d, &rows, &[], &[], &[], 200, 1, 0.10);
+        let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
         assert!(html.contains("class=\"worse\""));
         assert!(html.contains("at least 10% of the first design"));
     }
@@ -593,7 +649,7 @@ mod tests {
     #[test]
     fn the_report_claims_only_what_the_numbers_support() {
         let (d, rows) = designs(4.0);
-        let html = render_report(&d, &rows, &[], &[], &[], 200, 1, 0.10);
+        let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
         assert!(!html.contains("not from luck"));
         assert!(html.contains("simulation noise only, not uncertainty in the scenario"));
         assert!(html.contains("common random numbers"));

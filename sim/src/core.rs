@@ -23,7 +23,7 @@ use crate::model::Model;
 use crate::outcome::{EventRecord, Sample};
 use crate::queue::{Event, HandlerId};
 use crate::random::Key;
-use crate::scenario::{DeviceSlot, Scenario};
+use crate::scenario::{Arrival, DeviceSlot, Scenario};
 use crate::time::{SimDuration, SimTime};
 use crate::vocabulary::{EventKind, EventKindId, InstanceId, MetricId, MetricValue};
 
@@ -67,6 +67,7 @@ pub(crate) struct Books {
     pub credentials_stolen: u64,
     pub records_exfiltrated: u64,
     pub safety_events: u64,
+    pub rebuilds: u64,
     /// Per staff group: credentials an attacker holds.
     pub stolen: Vec<u32>,
     /// Per device type: devices working (neither disrupted nor isolated).
@@ -121,6 +122,40 @@ impl TrialCore {
             log: record_events.then(Vec::new),
             samples: Vec::new(),
             started: false,
+        }
+    }
+
+    /// Schedules every attack's arrivals: at its `start`, or at the
+    /// instants of a Poisson process whose gaps are drawn from keys of the
+    /// attack and the arrival's number, so that every design meets the same
+    /// arrivals.
+    pub(crate) fn schedule_arrivals(&mut self) {
+        const YEAR_SECONDS: f64 = 365.0 * 86_400.0;
+        let model = self.model.clone();
+        for &(instance, handler) in &model.arrivals {
+            let i = usize::from(instance.0);
+            let mut push = |time: SimTime, tag: u64| {
+                if time <= self.horizon {
+                    self.scheduled.push(Event { time, handler, target: 0, tag, instance: InstanceId(0) });
+                }
+            };
+            match model.scenario.instances[i].arrival {
+                Arrival::At(start) => push(SimTime::ZERO + start, 0),
+                Arrival::PerYear(rate) if rate > 0.0 => {
+                    let key = self.root.with(model.instance_keys[i]).named("arrival");
+                    let per_second = rate / YEAR_SECONDS;
+                    let mut t = 0.0;
+                    for k in 0u64.. {
+                        t += key.with(k).exp1() / per_second;
+                        let time = SimTime::ZERO + SimDuration::from_secs_f64(t);
+                        if time > self.horizon {
+                            break;
+                        }
+                        push(time, k);
+                    }
+                }
+                Arrival::PerYear(_) => {}
+            }
         }
     }
 
@@ -525,6 +560,7 @@ impl Sim<'_, '_> {
             s.detected = false;
             s.epoch += 1;
         });
+        self.core.books.rebuilds += 1;
         self.core.push(d, kind, Some(Transition::Restored));
         true
     }

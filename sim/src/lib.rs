@@ -32,6 +32,7 @@
 //! ```
 
 mod core;
+pub mod costs;
 mod device;
 mod distribution;
 mod domain;
@@ -65,7 +66,7 @@ pub use queue::{Event, EventQueue, HandlerId};
 pub use random::{Key, Stream};
 pub use runner::{Engine, RunError, RunOptions};
 pub use sampling::{IndexedSet, PartitionedSet};
-pub use scenario::{Diagnostic, InstanceSection, Scenario, ScenarioError, ScenarioSource, Section};
+pub use scenario::{Arrival, Diagnostic, InstanceSection, Scenario, ScenarioError, ScenarioSource, Section};
 pub use techniques::{ATTACK_VERSION, TECHNIQUES, technique_name};
 pub use time::{Offset, SimDuration, SimTime};
 pub use vocabulary::{

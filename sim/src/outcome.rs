@@ -66,6 +66,8 @@ pub enum CoreMetric {
     SafetyEvents,
     /// Hours clinical services were down, summed over services.
     ClinicalServiceHoursLost,
+    /// Devices rebuilt (a device rebuilt twice counts twice).
+    Rebuilds,
     /// Events the engine processed.
     Events,
 }
@@ -120,6 +122,8 @@ pub struct CoreOutcome {
     pub safety_events: u64,
     /// Clinical-service hours lost.
     pub clinical_service_hours_lost: f64,
+    /// Devices rebuilt.
+    pub rebuilds: u64,
     /// Events the engine processed.
     pub events: u64,
 }
@@ -166,6 +170,7 @@ impl TrialOutcome {
             breach_notifiable_gdpr: self.get(CoreMetric::BreachNotifiableGdpr.id()) == MetricValue::Flag(true),
             safety_events: count(CoreMetric::SafetyEvents),
             clinical_service_hours_lost: amount(CoreMetric::ClinicalServiceHoursLost),
+            rebuilds: count(CoreMetric::Rebuilds),
             events: count(CoreMetric::Events),
         }
     }

@@ -137,7 +137,8 @@ pub fn build_model(scenario: Scenario, registry: &Registry) -> Result<Model, Sce
     if !problems.is_empty() {
         return Err(scenario.source.invalid(problems));
     }
-    let mut builder = SimBuilder::new(Arc::new(scenario));
+    let scenario = Arc::new(scenario);
+    let mut builder = SimBuilder::new(scenario.clone());
     for (id, factory, plugin) in configured {
         builder.begin(InstanceInfo {
             id,
@@ -148,7 +149,23 @@ pub fn build_model(scenario: Scenario, registry: &Registry) -> Result<Model, Sce
         });
         plugin.build(&mut builder);
     }
-    Ok(builder.finish())
+    let model = builder.finish();
+    for (i, section) in scenario.instances.iter().enumerate() {
+        let arrives = model.arrivals.iter().any(|(inst, _)| usize::from(inst.0) == i);
+        if let (Some(span), false) = (&section.arrival_span, arrives) {
+            problems.push(
+                Diagnostic::at(
+                    span.clone(),
+                    format!("`{}` answers other attacks and has no arrival of its own", section.kind.get_ref()),
+                )
+                .with_help("give the start or the arrival rate to the attack it follows"),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(scenario.source.invalid(problems));
+    }
+    Ok(model)
 }
 
 /// Loads a scenario and builds its model with `registry`: the two steps

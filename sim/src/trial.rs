@@ -97,7 +97,9 @@ impl TrialWorld {
                 panic!("a start-of-trial system could not run: {e}");
             }
         }
-        self.books.get_mut(&mut self.world).expect("the trial's books exist").started = true;
+        let mut core = self.books.get_mut(&mut self.world).expect("the trial's books exist");
+        core.schedule_arrivals();
+        core.started = true;
         let (pending, dispatches) = self.drain(sample_every.filter(|d| *d > SimDuration::ZERO));
         let mut result = finish(&mut self.world, &model, trial);
         result.mean_pending = pending;
@@ -310,6 +312,7 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
         .map(|(lost, since)| (*lost + since.map_or(SimDuration::ZERO, |s| horizon - s)).as_hours_f64())
         .collect();
     set(CoreMetric::ClinicalServiceHoursLost, MetricValue::Amount(service_hours.iter().sum()));
+    set(CoreMetric::Rebuilds, MetricValue::Count(b.rebuilds));
     set(CoreMetric::Events, MetricValue::Count(b.events));
     TrialResult {
         outcome: TrialOutcome { trial, values: std::mem::take(&mut core.values) },

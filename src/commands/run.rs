@@ -49,6 +49,12 @@ fn print(r: &RunReport) {
     );
     say!();
     say_raw!("{}", render_table(&r.summary));
+    if let Some(m) = &r.money {
+        say!();
+        for line in iomtsim_analysis::money::loss_lines(m) {
+            say!("{line}");
+        }
+    }
     say!();
     say!(
         "{} events in {:.2} s on {} threads: {:.2} M events/s",

@@ -8,6 +8,7 @@
 mod animation;
 mod distributions;
 mod harm;
+mod losses;
 mod text;
 mod timeseries;
 
@@ -21,6 +22,7 @@ use polars::prelude::*;
 pub use animation::animate_zones;
 pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
+pub use losses::plot_loss_exceedance;
 pub use timeseries::plot_compromised_over_time;
 
 use plotters::style::text_anchor::{HPos, VPos};
@@ -108,7 +110,7 @@ pub(crate) use render_both;
 /// The plots a run draws into `<dir>/plots/`, by file stem (each as SVG
 /// and PNG): the files `--force` may remove.
 pub const RUN_PLOTS: &[&str] =
-    &["compromised_over_time", "outcome_distributions", "harm_by_device_type", "harm_by_zone"];
+    &["compromised_over_time", "outcome_distributions", "harm_by_device_type", "harm_by_zone", "loss_exceedance"];
 
 /// Every plot of a run's output folder, drawn into `<dir>/plots/`.
 ///
@@ -124,11 +126,18 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let breakdown = read("breakdown.parquet")?;
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| PlotError::Draw { path: out.clone(), reason: e.to_string() })?;
-    let [over_time, distributions, by_type, by_zone] = RUN_PLOTS else { unreachable!("four run plots") };
+    let [over_time, distributions, by_type, by_zone, losses] = RUN_PLOTS else { unreachable!("five run plots") };
     let mut files = plot_compromised_over_time(&timeseries, "variant", &out.join(over_time))?;
     files.extend(plot_distributions(&trials, "variant", &out.join(distributions))?);
     files.extend(plot_harm(&breakdown, HarmBy::DeviceType, "variant", &out.join(by_type))?);
     files.extend(plot_harm(&breakdown, HarmBy::Zone, "variant", &out.join(by_zone))?);
+    if trials.column(crate::money::TOTAL).is_ok() {
+        let currency = crate::read_json::<crate::RunManifest>(&dir.join("run.json"))
+            .ok()
+            .and_then(|m| m.metrics.into_iter().find(|m| m.column == crate::money::TOTAL).map(|m| m.unit))
+            .unwrap_or_default();
+        files.extend(plot_loss_exceedance(&trials, "variant", &currency, &out.join(losses))?);
+    }
     Ok(files)
 }
 

@@ -51,6 +51,8 @@ pub struct CompareReport {
     pub summary: Vec<String>,
     /// Every design's figures for every metric.
     pub rows: Vec<MetricComparison>,
+    /// The designs in money, when they price harm in one currency.
+    pub risk: Option<crate::risk::RiskComparison>,
     /// The output folder.
     pub out: PathBuf,
 }
@@ -186,9 +188,21 @@ pub fn compare_designs(
     let breakdown = stack(|d| &d.breakdown)?;
     plot_harm(&breakdown, HarmBy::DeviceType, "design", &plots_dir.join("harm_by_device_type"))?;
     plot_harm(&breakdown, HarmBy::Zone, "design", &plots_dir.join("harm_by_zone"))?;
+    let risk = crate::risk::risk_comparison(&designs)?;
+    if let Some(r) = &risk {
+        crate::plots::plot_loss_exceedance(&all_trials, "design", &r.currency, &plots_dir.join("loss_exceedance"))?;
+    }
     let read_svg =
         |name: &str| std::fs::read_to_string(plots_dir.join(name)).map_err(|e| WorkflowError::Runtime(e.to_string()));
-    let figures = vec![
+    let mut figures = Vec::new();
+    if risk.is_some() {
+        figures.push(Figure {
+            title: "How often a trial loses more than a given sum: where a line crosses 1 in 20 is a bad trial's loss"
+                .into(),
+            svg: read_svg("loss_exceedance.svg")?,
+        });
+    }
+    figures.extend([
         Figure {
             title: "Devices compromised at each moment: median (line) and 5–95% of trials (band)".into(),
             svg: read_svg("compromised_over_time.svg")?,
@@ -198,13 +212,15 @@ pub fn compare_designs(
             title: "Where the harm lands: devices compromised per trial, by device type".into(),
             svg: read_svg("harm_by_device_type.svg")?,
         },
-    ];
+    ]);
     let diagrams: Vec<Figure> = designs
         .iter()
         .map(|d| Figure { title: format!("{}: zones, devices and conduits", d.label), svg: design_diagram(d) })
         .collect();
-    let summary = plain_summary(&rows, &designs, request.min_effect);
-    let html = render_report(&designs, &rows, &summary, &figures, &diagrams, trials, seed, request.min_effect);
+    let mut summary = risk.as_ref().map(crate::risk::risk_sentences).unwrap_or_default();
+    summary.extend(plain_summary(&rows, &designs, request.min_effect));
+    let html =
+        render_report(&designs, &rows, &summary, risk.as_ref(), &figures, &diagrams, trials, seed, request.min_effect);
     write_text(&html, &out.join("report.html"))?;
     let manifest = serde_json::json!({
         "program": format!("iomtsim {}", env!("CARGO_PKG_VERSION")),
@@ -215,5 +231,5 @@ pub fn compare_designs(
         })).collect::<Vec<_>>(),
     });
     write_text(&(serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n"), &out.join("compare.json"))?;
-    Ok(CompareReport { summary, rows, out })
+    Ok(CompareReport { summary, rows, risk, out })
 }

@@ -78,6 +78,8 @@ pub struct RunReport {
     pub out: PathBuf,
     /// The plot files drawn.
     pub plots: Vec<PathBuf>,
+    /// Losses in money, when the scenario prices harm.
+    pub money: Option<crate::money::MoneySummary>,
 }
 
 /// The most worker threads a run may ask for: far more than any machine
@@ -235,6 +237,7 @@ pub fn run_scenario(
         trials: range,
         seed,
         summary: summarize(&trials_df, &metrics)?,
+        money: crate::money::summarize_losses(&scenario, &trials_df)?,
         events: events_run,
         wall_seconds: wall,
         threads,

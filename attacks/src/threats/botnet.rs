@@ -39,9 +39,6 @@ pub struct BotnetParams {
     /// 60 pairs held the makers' defaults, [S12]).
     #[serde(default = "Probability::one")]
     pub login_success: Probability,
-    /// When the botnet turns to the estate, from the trial start.
-    #[serde(default)]
-    pub start: SimDuration,
     /// Zone its outside bots scan from (e.g. the internet), and where its
     /// entry devices sit. Absent: entry devices may sit anywhere.
     #[serde(default)]
@@ -164,7 +161,6 @@ impl PluginSpec for BotnetFactory {
         Ok(Box::new(Botnet {
             plan: Arc::new(Plan {
                 spread: Arc::new(spread),
-                start: p.start,
                 entry_devices: p.entry_devices,
                 candidates,
                 objective_bots: p.objective_bots.max(1),
@@ -175,7 +171,6 @@ impl PluginSpec for BotnetFactory {
 
 struct Plan {
     spread: Arc<Spread>,
-    start: SimDuration,
     entry_devices: u32,
     /// Devices that may be bots at the start: listening on the service,
     /// of a type with default credentials, in the entry zone if one is set.
@@ -216,29 +211,32 @@ impl Plugin for Botnet {
             objective: b.metric(OBJECTIVE),
         };
         contagion::watch(b, "botnet.device_changed");
+        b.on_arrival(ids.begin);
         let count = b.handler("botnet.count", count_bots);
         b.on_transition(Transition::Compromised, count);
         b.story("recruited {recruits} {recruits|device|devices}, at most {bots_peak} at once");
         b.init_resource::<Instances<Herd>>();
         let (plan, me) = (self.plan.clone(), b.instance());
         b.on_trial_start(
-            move |mut sim: Sim, mut herds: ResMut<Instances<Herd>>, mut outbreaks: ResMut<Instances<Outbreak>>| {
+            move |sim: Sim, mut herds: ResMut<Instances<Herd>>, mut outbreaks: ResMut<Instances<Outbreak>>| {
                 herds.insert(me, Herd { plan: plan.clone(), ids });
                 let (devices, zones) = (sim.device_count() as usize, sim.scenario().zones.len());
                 outbreaks.insert(me, Outbreak::new(plan.spread.clone(), ids.spread, devices, zones));
-                sim.schedule_at(SimTime::ZERO + plan.start, ids.begin, 0, 0).expect("the trial has not started");
             },
         );
     }
 }
 
-/// The botnet turns to the estate: outside bots start scanning, and the
-/// entry devices that still have default credentials are bots.
+/// The botnet turns to the estate (the event's tag counts its arrivals):
+/// at the first arrival its outside bots start scanning; at each, its entry
+/// devices that still have default credentials become bots.
 fn begin(In(e): In<Event>, mut sim: Sim, herds: Res<Instances<Herd>>, mut outbreaks: ResMut<Instances<Outbreak>>) {
     let h = herds.get(e.instance);
     let o = outbreaks.get_mut(e.instance);
-    o.begin(&sim, e.instance);
-    let key = sim.key(e.instance).named("entry");
+    if !o.started() {
+        o.begin(&sim, e.instance);
+    }
+    let key = sim.key(e.instance).named("entry").with(e.tag);
     let weak = h.plan.candidates.iter().copied().filter(|&d| sim.state(d).default_credentials);
     let entries: Vec<DeviceIndex> = weak.collect();
     for (i, d) in crate::common::first_by_key(&sim, key, entries, h.plan.entry_devices as usize).into_iter().enumerate()

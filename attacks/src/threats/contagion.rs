@@ -425,6 +425,16 @@ impl Outbreak {
         }
     }
 
+    /// Whether it has begun.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Whether it was stopped for good.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
     /// Scanning stops for good (a kill switch).
     pub fn stop(&mut self) {
         self.stopped = true;

@@ -17,7 +17,11 @@ impl PluginSpec for ExfiltrationFactory {
     const ROLE: Role = Role::Attack;
     const SUMMARY: &'static str = "under construction";
 
-    fn configure(_: ExfiltrationParams, section: &Section<'_>, _: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+    fn configure(
+        _: ExfiltrationParams,
+        section: &Section<'_>,
+        _: &Scenario,
+    ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         Err(vec![Diagnostic::at(section.span(), "the exfiltration threat is under construction")])
     }
 }

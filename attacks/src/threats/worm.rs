@@ -28,9 +28,6 @@ pub struct WormParams {
     /// Scans each infected host sends per hour (all aimed at hosts it can reach).
     #[schemars(with = "f64")]
     pub scans_per_hour: Spanned<f64>,
-    /// When the outbreak begins, from the trial start.
-    #[serde(default)]
-    pub start: SimDuration,
     /// Zone where it begins: where its entry devices sit, and where its
     /// outside sources scan from. Absent: entry devices may sit in any zone
     /// (so that designs that place the same device differently let the worm
@@ -54,8 +51,9 @@ pub struct WormParams {
     /// the whole outbreak (e.g. the internet).
     #[serde(default)]
     pub external_sources: u32,
-    /// Scanning stops this long after the start (WannaCry's kill switch was
-    /// registered the same evening). Absent: never.
+    /// Scanning stops for good this long after the worm first arrives
+    /// (WannaCry's kill switch was registered the same evening, and stopped
+    /// every copy at once, later ones too). Absent: never.
     #[serde(default)]
     pub kill_switch_after: Option<SimDuration>,
 }
@@ -160,7 +158,6 @@ impl PluginSpec for WormFactory {
 /// What every trial shares: the spread and how the outbreak begins.
 struct WormPlan {
     spread: Arc<Spread>,
-    start: SimDuration,
     entry_devices: u32,
     candidates: Vec<DeviceIndex>,
     kill_switch_after: Option<SimDuration>,
@@ -187,7 +184,6 @@ impl WormPlan {
         );
         WormPlan {
             spread: Arc::new(spread),
-            start: p.start,
             entry_devices: *p.entry_devices.get_ref(),
             candidates,
             kill_switch_after: p.kill_switch_after,
@@ -233,25 +229,21 @@ impl Plugin for Worm {
         b.story("took {infections} {infections|device|devices} in all");
         b.init_resource::<Instances<WormInstance>>();
         let (plan, me) = (self.plan.clone(), b.instance());
+        b.on_arrival(ids.begin);
         b.on_trial_start(
-            move |mut sim: Sim,
-                  mut worms: ResMut<Instances<WormInstance>>,
-                  mut outbreaks: ResMut<Instances<Outbreak>>| {
+            move |mut worms: ResMut<Instances<WormInstance>>, mut outbreaks: ResMut<Instances<Outbreak>>, sim: Sim| {
                 worms.insert(me, WormInstance { plan: plan.clone(), ids });
                 let (devices, zones) = (sim.device_count() as usize, sim.scenario().zones.len());
                 outbreaks.insert(me, Outbreak::new(plan.spread.clone(), ids.spread, devices, zones));
-                let start = SimTime::ZERO + plan.start;
-                sim.schedule_at(start, ids.begin, 0, 0).expect("the trial has not started");
-                if let Some(after) = plan.kill_switch_after {
-                    sim.schedule_at(start + after, ids.stop, 0, 0).expect("the trial has not started");
-                }
             },
         );
     }
 }
 
-/// The outbreak begins: the entry devices fall, outside sources start, and
-/// the spread is scheduled.
+/// The worm arrives (the event's tag counts its arrivals): the entry
+/// devices fall and the spread is scheduled; at the first arrival the
+/// outside sources start and the kill switch is set. A worm already killed
+/// stays dead.
 fn begin(
     In(e): In<Event>,
     mut sim: Sim,
@@ -260,10 +252,19 @@ fn begin(
 ) {
     let w = worms.get(e.instance);
     let o = outbreaks.get_mut(e.instance);
-    o.begin(&sim, e.instance);
+    if o.stopped() {
+        return;
+    }
+    if !o.started() {
+        o.begin(&sim, e.instance);
+        if let Some(after) = w.plan.kill_switch_after {
+            sim.schedule_in(after, w.ids.stop, 0, 0);
+        }
+    }
     // The entry devices: the eligible ones with the smallest keys of their
     // identity, the same in every design where they are eligible.
-    let key = sim.key(e.instance).named("entry");
+    let first = sim.key(e.instance).named("entry");
+    let key = if e.tag == 0 { first } else { first.with(e.tag) };
     let entries =
         crate::common::first_by_key(&sim, key, w.plan.candidates.iter().copied(), w.plan.entry_devices as usize);
     for (i, d) in entries.into_iter().enumerate() {
@@ -477,6 +478,37 @@ mod scenario_parameters {
         };
         assert_eq!(reached(&lan(50, "-60d", "", "", "")), 10);
         assert_eq!(reached(&closed), 0, "only patient zero: no spread");
+    }
+
+    /// A year on a zone where hosts cannot reach each other: each arrival
+    /// of the worm takes one entry device and goes no further.
+    fn arrivals(rate: &str) -> String {
+        lan(2000, "-60d", "", rate, "")
+            .replace("duration = \"10d\"", "duration = \"365d\"")
+            .replace("zones = [{ id = \"lan\" }]", "zones = [{ id = \"lan\", intra_zone = [\"https\"] }]")
+    }
+
+    #[test]
+    fn attacks_arrive_as_often_as_their_yearly_rate_says() {
+        let per_trial = |text: &str| -> Vec<f64> {
+            run(text, 400, false).iter().map(|r| r.outcome.core().compromised as f64).collect()
+        };
+        let (mean, half) = mean_ci(&per_trial(&arrivals("arrivals_per_year = 3.0")));
+        assert!((mean - 3.0).abs() < half + 0.05, "Poisson arrivals, mean 3 a year: {mean:.2} ± {half:.2}");
+        assert!(run(&arrivals("arrivals_per_year = 0.0"), 20, false).iter().all(|r| r.outcome.core().compromised == 0));
+        // Once a year at most, by `start`: exactly one entry.
+        assert!(run(&arrivals("start = \"100d\""), 5, false).iter().all(|r| r.outcome.core().compromised == 1));
+    }
+
+    #[test]
+    fn only_attacks_that_start_on_their_own_take_an_arrival() {
+        let err = load_error(&lan(10, "-60d", "", "", "[attacks.ransomware]\ndelay = \"1m\"\narrivals_per_year = 2.0"));
+        assert!(err.contains("answers other attacks and has no arrival of its own"), "{err}");
+        let err =
+            load_error(&lan(10, "-60d", "", "", "[defences.monitoring]\ntime_to_detect = \"1h\"\nstart = \"1d\""));
+        assert!(err.contains("only attacks arrive"), "{err}");
+        let err = load_error(&lan(10, "-60d", "", "start = \"1d\"\narrivals_per_year = 2.0", ""));
+        assert!(err.contains("not both"), "{err}");
     }
 
     #[test]

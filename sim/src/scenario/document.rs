@@ -6,14 +6,23 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::{Diagnostic, InstanceSection, limits};
+use super::{Arrival, Diagnostic, InstanceSection, limits};
+use crate::time::SimDuration;
 use crate::vocabulary::Role;
 
 type Root<'a> = Spanned<DeTable<'a>>;
+
+/// Fields of an attack or defence table that the engine reads itself and
+/// the mechanism never sees.
+const ENGINE_FIELDS: &[&str] = &["kind", "cost_per_year", "one_off_cost", "start", "arrivals_per_year"];
+
+/// The most arrivals a year an attack may have.
+const MAX_ARRIVALS_PER_YEAR: f64 = 10_000.0;
 
 self_cell::self_cell!(
     /// The parsed scenario file: its text and the tree borrowed from it.
@@ -97,7 +106,42 @@ impl Document {
                         }
                     },
                 };
-                sections.push(InstanceSection { role, id: Spanned::new(key.span(), id.to_owned()), kind });
+                let mut money = |field: &str| -> f64 {
+                    let Some(value) = fields.get(field) else { return 0.0 };
+                    let parsed = f64::deserialize(ValueDeserializer::from(value.clone()));
+                    match parsed {
+                        Ok(x) if x.is_finite() && x >= 0.0 && role == Role::Defence => x,
+                        Ok(_) if role == Role::Attack => {
+                            problems.push(
+                                Diagnostic::at(
+                                    value.span(),
+                                    format!("`{field}` is what a defence costs; attacks have none"),
+                                )
+                                .with_help("put costs on the defences, and the harm attacks cause under [costs]"),
+                            );
+                            0.0
+                        }
+                        _ => {
+                            problems.push(Diagnostic::at(
+                                value.span(),
+                                format!("`{field}` must be a sum of money, zero or more"),
+                            ));
+                            0.0
+                        }
+                    }
+                };
+                let cost_per_year = money("cost_per_year");
+                let one_off_cost = money("one_off_cost");
+                let (arrival, arrival_span) = arrival(role, fields, &mut problems);
+                sections.push(InstanceSection {
+                    role,
+                    id: Spanned::new(key.span(), id.to_owned()),
+                    kind,
+                    cost_per_year,
+                    one_off_cost,
+                    arrival,
+                    arrival_span,
+                });
             }
         }
         if sections.len() > limits::MAX_INSTANCES {
@@ -116,11 +160,61 @@ impl Document {
         let table = root.get(instance.role.table()).and_then(|t| t.get_ref().as_table());
         let value = table.and_then(|t| t.get(instance.id.get_ref().as_str())).cloned().map(|mut v| {
             if let DeValue::Table(fields) = v.get_mut() {
-                fields.remove("kind");
+                for field in ENGINE_FIELDS {
+                    fields.remove(*field);
+                }
             }
             v
         });
         Section { value, key_span: instance.id.span(), id: instance.id.get_ref().clone() }
+    }
+}
+
+/// When an attack arrives: its `start`, or its `arrivals_per_year`.
+fn arrival(role: Role, fields: &DeTable<'_>, problems: &mut Vec<Diagnostic>) -> (Arrival, Option<Range<usize>>) {
+    let start = fields.get("start");
+    let rate = fields.get("arrivals_per_year");
+    let once = (Arrival::At(SimDuration::ZERO), None);
+    if role == Role::Defence {
+        for v in [start, rate].into_iter().flatten() {
+            problems.push(
+                Diagnostic::at(v.span(), "defences are in place from the start; only attacks arrive")
+                    .with_help("remove it, or move it to an attack"),
+            );
+        }
+        return once;
+    }
+    match (start, rate) {
+        (Some(s), Some(r)) => {
+            problems.push(
+                Diagnostic::at(r.span(), "give an attack either a `start` or an `arrivals_per_year`, not both")
+                    .with_help("`start` brings it once; `arrivals_per_year` brings it at random, as often as that"),
+            );
+            let _ = s;
+            once
+        }
+        (Some(s), None) => match SimDuration::deserialize(ValueDeserializer::from(s.clone())) {
+            Ok(d) => (Arrival::At(d), Some(s.span())),
+            Err(e) => {
+                let mut d = Diagnostic::from_toml(&e);
+                d.span = Some(s.span());
+                problems.push(d);
+                once
+            }
+        },
+        (None, Some(r)) => match f64::deserialize(ValueDeserializer::from(r.clone())) {
+            Ok(x) if x.is_finite() && (0.0..=MAX_ARRIVALS_PER_YEAR).contains(&x) => {
+                (Arrival::PerYear(x), Some(r.span()))
+            }
+            _ => {
+                problems.push(Diagnostic::at(
+                    r.span(),
+                    format!("arrivals_per_year must be a number from 0 to {MAX_ARRIVALS_PER_YEAR}"),
+                ));
+                once
+            }
+        },
+        (None, None) => once,
     }
 }
 
@@ -140,7 +234,9 @@ pub struct Section<'a> {
 }
 
 impl Section<'_> {
-    /// Deserializes the table (less its `kind`) into the mechanism's
+    /// Deserializes the table (less the fields the engine reads: `kind`,
+    /// `cost_per_year`, `one_off_cost`, `start`, `arrivals_per_year`) into
+    /// the mechanism's
     /// parameter struct (use `#[serde(deny_unknown_fields)]` so typos are
     /// caught).
     ///

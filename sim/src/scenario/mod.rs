@@ -127,6 +127,25 @@ pub struct InstanceSection {
     pub id: Spanned<String>,
     /// The mechanism: the table's `kind`, or its id when it has none.
     pub kind: Spanned<String>,
+    /// What a defence costs a year to run (`cost_per_year`, default 0).
+    pub cost_per_year: f64,
+    /// What a defence costs once, to buy and install (`one_off_cost`,
+    /// default 0).
+    pub one_off_cost: f64,
+    /// When an attack arrives: at `start` (default at once), or as a
+    /// Poisson process at `arrivals_per_year`.
+    pub arrival: Arrival,
+    /// Where the scenario set `start` or `arrivals_per_year`, if it did.
+    pub arrival_span: Option<std::ops::Range<usize>>,
+}
+
+/// When an attack arrives in a trial.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arrival {
+    /// Once, this long after the trial starts.
+    At(SimDuration),
+    /// As a Poisson process at this many arrivals per year (365 days).
+    PerYear(f64),
 }
 
 /// A validated scenario: every reference resolved to an index.
@@ -168,6 +187,8 @@ pub struct Scenario {
     pub data_flows: Vec<DataFlow>,
     /// Clinical services and the devices they need.
     pub clinical_services: Vec<ClinicalService>,
+    /// What harm costs, if the scenario says.
+    pub costs: Option<crate::costs::Costs>,
     /// The attack and defence tables: defences first, each role in id order.
     pub instances: Vec<InstanceSection>,
     /// The parsed file, holding each instance's parameters with their spans.

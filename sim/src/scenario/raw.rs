@@ -68,6 +68,10 @@ pub struct RawScenario {
     /// counted as services down.
     #[serde(default)]
     pub clinical_services: Vec<RawClinicalService>,
+    /// What harm costs, applied to each trial's outcomes to give losses in
+    /// money. Absent: no losses are counted.
+    #[serde(default)]
+    pub costs: Option<RawCosts>,
     /// Attacks, each a table keyed by its id (`[attacks.wannacry]`) naming
     /// its mechanism in `kind` (which defaults to the id); see each kind's
     /// fields.
@@ -385,4 +389,140 @@ pub struct RawPlacement {
     /// How many.
     #[schemars(with = "u32")]
     pub count: Spanned<u32>,
+}
+
+/// What harm costs, in the scenario's currency. Every figure applies to an
+/// outcome the trials count; defaults are zero (a harm left out costs
+/// nothing).
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCosts {
+    /// The currency the figures are in, for reports: an ISO code such as
+    /// `GBP`, `EUR` or `USD`.
+    #[schemars(with = "String")]
+    pub currency: Spanned<String>,
+    /// Per hour a clinical service is down, for services without their own
+    /// figure in `service_hour_by_service`.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub service_hour: Spanned<f64>,
+    /// Per hour each named clinical service is down.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, f64>")]
+    pub service_hour_by_service: BTreeMap<Spanned<String>, Spanned<f64>>,
+    /// Per device-hour out of service, by the device's criticality.
+    #[serde(default)]
+    pub device_hour: RawByCriticality,
+    /// Per patient record exfiltrated (notifying the patient, credit
+    /// monitoring, legal work).
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub record: Spanned<f64>,
+    /// A breach that must be reported under HIPAA (500 records or more).
+    #[serde(default)]
+    pub hipaa_breach: RawBreachCost,
+    /// A breach that must be notified under GDPR Art. 33.
+    #[serde(default)]
+    pub gdpr_breach: RawBreachCost,
+    /// Per patient-safety event.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub safety_event: Spanned<f64>,
+    /// Restoration labour per device rebuilt.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub rebuild: Spanned<f64>,
+    /// A ransom demanded when any of the named attacks reaches its
+    /// objective, paid or not as the hospital's policy says.
+    #[serde(default)]
+    pub ransom: Option<RawRansom>,
+    /// What the design's own measures cost a year that no defence table
+    /// carries: the segmentation's firewalls and their upkeep, say.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub design_cost_per_year: Spanned<f64>,
+    /// What those measures cost once, to buy and install.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub design_one_off_cost: Spanned<f64>,
+    /// Years over which a defence's one-off cost is spread when yearly
+    /// costs are compared (default 5).
+    #[serde(default = "five_years")]
+    #[schemars(with = "f64")]
+    pub amortise_years: Spanned<f64>,
+}
+
+fn five_years() -> Spanned<f64> {
+    Spanned::new(0..0, 5.0)
+}
+
+fn no_money() -> Spanned<f64> {
+    Spanned::new(0..0, 0.0)
+}
+
+impl Default for RawByCriticality {
+    fn default() -> Self {
+        RawByCriticality { life_critical: no_money(), high: no_money(), medium: no_money(), low: no_money() }
+    }
+}
+
+impl Default for RawBreachCost {
+    fn default() -> Self {
+        RawBreachCost { fixed: no_money(), fine_per_record: no_money(), fine_cap: None }
+    }
+}
+
+/// A figure for each criticality.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawByCriticality {
+    /// Life-critical devices.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub life_critical: Spanned<f64>,
+    /// High-criticality devices.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub high: Spanned<f64>,
+    /// Medium-criticality devices.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub medium: Spanned<f64>,
+    /// Low-criticality devices.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub low: Spanned<f64>,
+}
+
+/// What one notifiable breach costs: fixed costs plus a fine that grows
+/// with the records and stops at its cap.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreachCost {
+    /// Fixed costs of a breach (investigation, notification, legal).
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub fixed: Spanned<f64>,
+    /// Fine per record exfiltrated.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub fine_per_record: Spanned<f64>,
+    /// The most the fine can be. Absent: no cap.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub fine_cap: Option<Spanned<f64>>,
+}
+
+/// A ransom demand.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRansom {
+    /// Ids of the attacks whose objective brings the demand.
+    #[schemars(with = "Vec<String>")]
+    pub attacks: Vec<Spanned<String>>,
+    /// The sum demanded.
+    #[schemars(with = "f64")]
+    pub amount: Spanned<f64>,
+    /// Whether the hospital's policy is to pay it.
+    pub paid: bool,
 }

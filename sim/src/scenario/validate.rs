@@ -9,10 +9,12 @@ use super::raw::RawScenario;
 use std::sync::Arc;
 
 use super::{DeviceSlot, Diagnostic, Document, InstanceSection, Scenario, ScenarioSource, limits, lookup};
+use crate::costs::{BreachCost, ByCriticality, Costs};
 use crate::domain::{ClinicalService, DataFlow, Radio, Staff, StaffRole};
 use crate::estate::{DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability};
 use crate::network::{BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
 use crate::time::SimDuration;
+use crate::vocabulary::Role;
 
 /// Checks every cross-reference and limit of `raw`.
 pub(super) fn validate(
@@ -368,6 +370,8 @@ pub(super) fn validate(
         });
     }
 
+    let costs = raw.costs.as_ref().map(|c| costs(&mut v, c, &clinical_services, &instances));
+
     if !v.diagnostics.is_empty() {
         return Err(v.diagnostics);
     }
@@ -402,6 +406,7 @@ pub(super) fn validate(
         staff,
         data_flows,
         clinical_services,
+        costs,
         instances,
         document,
         source,
@@ -443,5 +448,111 @@ impl Validator {
                 );
             }
         }
+    }
+}
+
+/// Checks the cost model: every figure a sum of money, every service and
+/// attack it names defined.
+fn costs(
+    v: &mut Validator,
+    raw: &super::raw::RawCosts,
+    services: &[ClinicalService],
+    instances: &[InstanceSection],
+) -> Costs {
+    let mut money = |x: &Spanned<f64>, what: &str| -> f64 {
+        let value = *x.get_ref();
+        if value.is_finite() && value >= 0.0 {
+            value
+        } else {
+            v.push(Diagnostic::at(x.span(), format!("{what} must be a sum of money, zero or more, found {value}")));
+            0.0
+        }
+    };
+    let default_hour = money(&raw.service_hour, "service_hour");
+    let mut service_hour = vec![default_hour; services.len()];
+    let mut unknown = Vec::new();
+    for (id, cost) in &raw.service_hour_by_service {
+        let x = money(cost, "a service's hourly cost");
+        match services.iter().position(|s| &s.id == id.get_ref()) {
+            Some(i) => service_hour[i] = x,
+            None => unknown.push(id),
+        }
+    }
+    let d = &raw.device_hour;
+    let device_hour = ByCriticality {
+        life_critical: money(&d.life_critical, "device_hour.life-critical"),
+        high: money(&d.high, "device_hour.high"),
+        medium: money(&d.medium, "device_hour.medium"),
+        low: money(&d.low, "device_hour.low"),
+    };
+    let mut breach = |b: &super::raw::RawBreachCost, what: &str| BreachCost {
+        fixed: money(&b.fixed, &format!("{what}.fixed")),
+        fine_per_record: money(&b.fine_per_record, &format!("{what}.fine_per_record")),
+        fine_cap: b.fine_cap.as_ref().map(|c| money(c, &format!("{what}.fine_cap"))),
+    };
+    let hipaa_breach = breach(&raw.hipaa_breach, "hipaa_breach");
+    let gdpr_breach = breach(&raw.gdpr_breach, "gdpr_breach");
+    let record = money(&raw.record, "record");
+    let safety_event = money(&raw.safety_event, "safety_event");
+    let rebuild = money(&raw.rebuild, "rebuild");
+    let design_cost_per_year = money(&raw.design_cost_per_year, "design_cost_per_year");
+    let design_one_off_cost = money(&raw.design_one_off_cost, "design_one_off_cost");
+    let ransom = raw.ransom.as_ref().map(|r| super::super::costs::Ransom {
+        attacks: r.attacks.iter().map(|a| a.get_ref().clone()).collect(),
+        amount: money(&r.amount, "ransom.amount"),
+        paid: r.paid,
+    });
+    let years = *raw.amortise_years.get_ref();
+    if !(years.is_finite() && years >= 1.0 && years <= 100.0) {
+        v.push(Diagnostic::at(
+            raw.amortise_years.span(),
+            format!("amortise_years must be between 1 and 100, found {years}"),
+        ));
+    }
+    let currency = raw.currency.get_ref().trim().to_owned();
+    if currency.is_empty() || currency.chars().count() > 8 {
+        v.push(
+            Diagnostic::at(raw.currency.span(), format!("currency `{currency}` is not a currency code"))
+                .with_help("use an ISO code such as GBP, EUR or USD"),
+        );
+    }
+    for id in unknown {
+        let known: Vec<&str> = services.iter().map(|s| s.id.as_str()).collect();
+        v.push(Diagnostic::at(id.span(), format!("unknown clinical service `{}`", id.get_ref())).with_help(
+            if known.is_empty() {
+                "this scenario defines no clinical services".to_owned()
+            } else {
+                format!("the clinical services of this scenario are: {}", known.join(", "))
+            },
+        ));
+    }
+    if let Some(r) = &raw.ransom {
+        let attacks: Vec<&str> =
+            instances.iter().filter(|i| i.role == Role::Attack).map(|i| i.id.get_ref().as_str()).collect();
+        for a in &r.attacks {
+            if !attacks.contains(&a.get_ref().as_str()) {
+                v.push(Diagnostic::at(a.span(), format!("unknown attack `{}`", a.get_ref())).with_help(
+                    if attacks.is_empty() {
+                        "this scenario defines no attacks".to_owned()
+                    } else {
+                        format!("the attacks of this scenario are: {}", attacks.join(", "))
+                    },
+                ));
+            }
+        }
+    }
+    Costs {
+        currency,
+        service_hour,
+        device_hour,
+        record,
+        hipaa_breach,
+        gdpr_breach,
+        safety_event,
+        rebuild,
+        ransom,
+        design_cost_per_year,
+        design_one_off_cost,
+        amortise_years: years,
     }
 }
