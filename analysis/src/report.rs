@@ -63,17 +63,24 @@ window.addEventListener('load', function () {
 });
 "#;
 
-/// The designs in money: sentences first, then a table a finance director
+/// The designs in money (the sentences lead the summary): a table a finance director
 /// can read, then which assumptions the ranking depends on.
 fn money_section(h: &mut String, r: &crate::risk::RiskComparison) {
     use crate::money::money_words;
     let m = |x: f64| escape(&money_words(&r.currency, x));
     let per = if r.span == "a year" { "a year".to_owned() } else { format!("per trial of {}", r.span) };
-    h.push_str("<h2 id=\"money\">In money</h2>\n<section class=\"summary\">\n");
-    for s in crate::risk::risk_sentences(r) {
-        let _ = writeln!(h, "<p>{}</p>", escape(&s));
-    }
-    h.push_str("</section>\n");
+    // The sentences already lead the report's summary; here, how to read
+    // the table beneath them.
+    h.push_str("<h2 id=\"money\">In money</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Expected loss: the average over the simulated trials ({}), with the 95% interval of that average. \
+         Bad and very bad: the loss exceeded in 1 trial in 20 and 1 in 100, the tail a budget must survive. \
+         Loss avoided: the first design's loss minus this design's in the same trial, averaged (paired). \
+         Return: loss avoided for each unit of extra defence spend. Costs come from each scenario's <code>[costs]</code> table; \
+         most figures there are assumptions, and the intervals cover simulation noise only.</p>",
+        escape(&per)
+    );
     let _ = write!(
         h,
         "<table id=\"money-table\">\n<thead><tr><th>design</th><th>defences a year</th><th>expected loss {}</th><th>95% interval</th><th>bad (1 in 20)</th><th>very bad (1 in 100)</th><th>loss plus defences</th><th>loss avoided vs first (paired)</th><th>95% interval</th><th>return per 1 spent</th></tr></thead>\n<tbody>\n",

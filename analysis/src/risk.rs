@@ -210,7 +210,7 @@ pub fn risk_sentences(r: &RiskComparison) -> Vec<String> {
         if noise {
             s.push_str(", a difference within simulation noise");
         } else if let Some(ret) = d.return_on_spend {
-            s.push_str(&format!(": {ret:.1} returned for each 1 spent"));
+            s.push_str(&format!(": {c} {ret:.1} of loss avoided for each {c} 1 spent"));
         }
         s.push_str(&format!(
             "; a bad {} (1 in 20) loses {}.",

@@ -13,7 +13,9 @@ use super::{FONT, PlotError, colour, draw_legend_beside, draw_text, render_both}
 use crate::money::TOTAL;
 
 /// Draws the loss-exceedance curve of `trials`' `loss_total`, one line per
-/// value of `group`, to `<stem>.svg` and `<stem>.png`.
+/// value of `group`, to `<stem>.svg` and `<stem>.png`. `period` names what
+/// a trial stands for ("year" when a trial is a year of the hospital's life,
+/// else "trial").
 ///
 /// # Errors
 /// [`PlotError`] if the frame lacks the column or a file cannot be written.
@@ -21,6 +23,7 @@ pub fn plot_loss_exceedance(
     trials: &DataFrame,
     group: &str,
     currency: &str,
+    period: &str,
     stem: &Path,
 ) -> Result<Vec<PathBuf>, PlotError> {
     let data = sorted_values(trials, group, TOTAL)
@@ -35,7 +38,7 @@ pub fn plot_loss_exceedance(
     render_both!(stem, (1100, 620), |root| {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let root = root
-            .titled("How often a trial loses more than a given sum (loss-exceedance curve)", (FONT, 22))
+            .titled(&format!("How often a {period} loses more than a given sum (loss-exceedance curve)"), (FONT, 22))
             .map_err(|e| e.to_string())?;
         let (chart_area, legend_area) = root.split_horizontally(860);
         let mut chart = ChartBuilder::on(&chart_area)
@@ -46,8 +49,8 @@ pub fn plot_loss_exceedance(
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc(format!("loss per trial ({currency})"))
-            .y_desc("share of trials losing more")
+            .x_desc(format!("loss in a {period} ({currency})"))
+            .y_desc(format!("share of {period}s losing more"))
             .x_label_formatter(&|x| super::tick(*x))
             .y_label_formatter(&|y| {
                 if *y >= 0.1 {

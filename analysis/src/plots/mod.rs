@@ -136,7 +136,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             .ok()
             .and_then(|m| m.metrics.into_iter().find(|m| m.column == crate::money::TOTAL).map(|m| m.unit))
             .unwrap_or_default();
-        files.extend(plot_loss_exceedance(&trials, "variant", &currency, &out.join(losses))?);
+        files.extend(plot_loss_exceedance(&trials, "variant", &currency, "trial", &out.join(losses))?);
     }
     Ok(files)
 }

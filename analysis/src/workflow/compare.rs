@@ -190,7 +190,8 @@ pub fn compare_designs(
     plot_harm(&breakdown, HarmBy::Zone, "design", &plots_dir.join("harm_by_zone"))?;
     let risk = crate::risk::risk_comparison(&designs)?;
     if let Some(r) = &risk {
-        crate::plots::plot_loss_exceedance(&all_trials, "design", &r.currency, &plots_dir.join("loss_exceedance"))?;
+        let period = if r.span == "a year" { "year" } else { "trial" };
+        crate::plots::plot_loss_exceedance(&all_trials, "design", &r.currency, period, &plots_dir.join("loss_exceedance"))?;
     }
     let read_svg =
         |name: &str| std::fs::read_to_string(plots_dir.join(name)).map_err(|e| WorkflowError::Runtime(e.to_string()));

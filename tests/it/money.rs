@@ -1,0 +1,96 @@
+//! Money follows the mechanism: a cost figure moves only the category it
+//! prices, a design that stops every exfiltration removes the breach cost,
+//! and a year without attacks costs only the defences.
+
+use iomtsim_analysis::money::{Category, defence_cost_per_year, trial_losses};
+use iomtsim_sim::TrialResult;
+use iomtsim_sim::costs::Costs;
+
+use crate::{engine_from_text, root, run};
+
+const COSTS: &str = r#"
+[costs]
+currency = "GBP"
+record = 100
+rebuild = 400
+[costs.device_hour]
+life-critical = 100
+high = 50
+medium = 10
+low = 2
+[costs.gdpr_breach]
+fixed = 250000
+fine_per_record = 5
+fine_cap = 17500000
+"#;
+
+fn text(relative: &str) -> String {
+    std::fs::read_to_string(root().join(relative)).expect("scenario readable")
+}
+
+fn losses(engine: &iomtsim_sim::Engine, costs: &Costs, results: &[TrialResult]) -> Vec<[f64; 7]> {
+    results.iter().map(|r| trial_losses(engine.model(), costs, r)).collect()
+}
+
+fn column(l: &[[f64; 7]], c: Category) -> Vec<f64> {
+    let i = Category::ALL.iter().position(|x| *x == c).unwrap();
+    l.iter().map(|x| x[i]).collect()
+}
+
+#[test]
+fn doubling_the_cost_of_a_record_doubles_only_what_records_cost() {
+    let e = engine_from_text("exfiltration.toml", &format!("{}{COSTS}", text("scenarios/threats/exfiltration.toml")));
+    let results = run(&e, 60, 0);
+    let costs = e.scenario().costs.clone().expect("a cost model");
+    let mut dear = costs.clone();
+    dear.record *= 2.0;
+    let (base, doubled) = (losses(&e, &costs, &results), losses(&e, &dear, &results));
+    let records = column(&base, Category::Records);
+    assert!(records.iter().filter(|x| **x > 0.0).count() >= 10, "records left in some trials: {records:?}");
+    for (a, b) in base.iter().zip(&doubled) {
+        for (i, c) in Category::ALL.iter().enumerate() {
+            let expected = if *c == Category::Records { 2.0 * a[i] } else { a[i] };
+            assert_eq!(b[i], expected, "{c:?}");
+        }
+    }
+    // The breach cost follows the records too: a breach in every trial
+    // where records left, and none elsewhere.
+    for (r, b) in records.iter().zip(column(&base, Category::Breaches)) {
+        assert_eq!(*r > 0.0, b >= 250_000.0, "records {r}, breach cost {b}");
+    }
+}
+
+#[test]
+fn a_design_that_stops_every_exfiltration_removes_the_breach_cost() {
+    let open = format!("{}{COSTS}", text("scenarios/threats/exfiltration.toml"));
+    let egress = "[[conduits]]\nfrom = \"servers\"\nto = \"internet\"";
+    assert!(open.contains(egress), "the teaching scenario's egress conduit");
+    let closed = open.replace(egress, "[[conduits]]\nfrom = \"servers\"\nto = \"ward\"");
+    let (eo, ec) = (engine_from_text("open.toml", &open), engine_from_text("closed.toml", &closed));
+    let (ro, rc) = (run(&eo, 60, 0), run(&ec, 60, 0));
+    let costs = eo.scenario().costs.clone().unwrap();
+    let (lo, lc) = (losses(&eo, &costs, &ro), losses(&ec, &costs, &rc));
+    assert!(column(&lo, Category::Breaches).iter().sum::<f64>() > 0.0, "breaches with egress");
+    assert!(column(&lc, Category::Records).iter().all(|x| *x == 0.0));
+    assert!(column(&lc, Category::Breaches).iter().all(|x| *x == 0.0));
+    // What egress has nothing to do with stays: the worm takes as many
+    // devices trial by trial (the ward still reaches the servers).
+    let taken = |r: &[TrialResult]| r.iter().map(|t| t.outcome.core().compromised).sum::<u64>();
+    let (a, b) = (taken(&ro) as f64, taken(&rc) as f64);
+    assert!((a - b).abs() <= 0.25 * a, "compromised {a} with egress, {b} without");
+}
+
+#[test]
+fn a_year_without_attacks_costs_only_the_defences() {
+    let vlan = text("scenarios/procurement/vlan-by-department.toml");
+    assert!(vlan.contains("arrivals_per_year = 1.1"));
+    let quiet = vlan.replace("arrivals_per_year = 1.1", "arrivals_per_year = 0.0");
+    let (ea, eq) = (engine_from_text("vlan.toml", &vlan), engine_from_text("quiet.toml", &quiet));
+    let costs = eq.scenario().costs.clone().unwrap();
+    let attacked: f64 = losses(&ea, &costs, &run(&ea, 40, 0)).iter().flatten().sum();
+    let calm: f64 = losses(&eq, &costs, &run(&eq, 40, 0)).iter().flatten().sum();
+    assert!(attacked > 0.0);
+    assert_eq!(calm, 0.0);
+    // 20k a year plus 60k once, written off over five years.
+    assert_eq!(defence_cost_per_year(eq.scenario()), 20_000.0 + 60_000.0 / 5.0);
+}
