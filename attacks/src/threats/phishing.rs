@@ -936,6 +936,22 @@ mod tests {
         let results = run(text, 40, false);
         let reached = metric(text, &results, "objective_reached").iter().sum::<f64>();
         assert!(reached > 0.0 && reached < 40.0, "objective reached in {reached} of 40 trials");
+        // The payload detonates weeks later on what the operator still holds.
+        let encrypted = any_metric(text, &results, "ransomware.encryptions");
+        assert!(encrypted.iter().any(|&x| x > 0.0), "some trials end encrypted");
+        let devices = f64::from(engine(text).model().scenario.device_count());
+        assert!(compromised(&results).0 < devices);
+    }
+
+    #[test]
+    fn a_campaign_arriving_again_mails_everyone_again() {
+        // Once at the start, or about every five days: more arrivals, more
+        // clicks.
+        let once = hospital(0.01, "[\"ward\"]", "\"rdp\"", "", "");
+        let often = once.replace("[attacks.phishing]", "[attacks.phishing]\narrivals_per_year = 73");
+        let (a, b) = (run(&once, 40, false), run(&often, 40, false));
+        let (clicks_once, clicks_often) = (metric(&once, &a, "clicks"), metric(&often, &b, "clicks"));
+        assert_clearly_below(mean_ci(&clicks_once), mean_ci(&clicks_often), "clicks, one arrival vs 73 a year");
     }
 
     /// Per trial, the value of metric `name` (e.g. `ransomware.encryptions`).
