@@ -7,6 +7,15 @@
 //! Split from the worm that carried it in WannaCry, it can follow any
 //! attack that gains control of a device: a worm, a human operator with
 //! stolen credentials, a second wave.
+//!
+//! A human operator detonates instead: Conti waited about eight weeks
+//! inside the HSE, then encrypted everything it held at once [S9]. With
+//! `detonate_after`, the payload waits that long after the first compromise
+//! it follows in the trial and encrypts, at that one instant, every device
+//! the attacks it follows hold then (compromised by them, in the same
+//! rebuild epoch, and not cut off the network, since the operator must
+//! reach it to launch the payload); devices they take afterwards are
+//! encrypted `delay` after their compromise, or left alone without one.
 
 use std::sync::Arc;
 
@@ -23,8 +32,18 @@ pub struct RansomwareParams {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub follows: Option<Vec<Spanned<String>>>,
-    /// Time from a device's compromise to its encryption.
-    pub delay: Distribution,
+    /// Time from a device's compromise to its encryption. With
+    /// `detonate_after`, only for devices taken after the detonation (absent:
+    /// those are left alone). At least one of the two must be given.
+    #[serde(default)]
+    pub delay: Option<Distribution>,
+    /// Encrypt everything at once: this long after the first compromise it
+    /// follows in the trial, every device the followed attacks hold then is
+    /// encrypted at the same instant (Conti detonated about eight weeks
+    /// after its phishing e-mail was opened at the HSE [S9]). Absent: each
+    /// device is encrypted `delay` after its own compromise.
+    #[serde(default)]
+    pub detonate_after: Option<Distribution>,
     /// Time for staff to report an encrypted device's ransom screen, which
     /// detects its compromise. Absent: nobody reports it.
     #[serde(default)]
@@ -71,13 +90,27 @@ impl PluginSpec for RansomwareFactory {
         scenario: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let follows = crate::common::resolve_follows(p.follows.as_deref(), section, scenario)?;
-        Ok(Box::new(Ransomware { plan: Arc::new(Plan { follows, delay: p.delay, noticed_after: p.noticed_after }) }))
+        if p.delay.is_none() && p.detonate_after.is_none() {
+            return Err(vec![
+                Diagnostic::at(
+                    section.span(),
+                    "the payload never encrypts anything: neither `delay` nor `detonate_after` is given",
+                )
+                .with_help(
+                    "set `delay` (encrypt each device that long after its compromise), `detonate_after` \
+                         (encrypt everything held at one moment), or both",
+                ),
+            ]);
+        }
+        let plan = Plan { follows, delay: p.delay, detonate_after: p.detonate_after, noticed_after: p.noticed_after };
+        Ok(Box::new(Ransomware { plan: Arc::new(plan) }))
     }
 }
 
 struct Plan {
     follows: Vec<bool>,
-    delay: Distribution,
+    delay: Option<Distribution>,
+    detonate_after: Option<Distribution>,
     noticed_after: Option<Distribution>,
 }
 
@@ -88,6 +121,7 @@ struct Ransomware {
 #[derive(Clone, Copy)]
 struct Ids {
     encrypt: HandlerId,
+    detonate: HandlerId,
     report: HandlerId,
     encrypted: EventKindId,
     reported: EventKindId,
@@ -96,16 +130,25 @@ struct Ids {
     objective: MetricId,
 }
 
-/// One instance's parameters and ids, for its handlers.
+/// One instance's parameters and ids, for its handlers, and what it waits
+/// to detonate.
 struct Payload {
     plan: Arc<Plan>,
     ids: Ids,
+    /// Before the detonation: the devices the followed attacks took, with
+    /// their epoch then.
+    held: Vec<(DeviceIndex, u32)>,
+    /// The detonation is scheduled.
+    armed: bool,
+    /// The detonation has happened.
+    detonated: bool,
 }
 
 impl Plugin for Ransomware {
     fn build(&self, b: &mut SimBuilder) {
         let ids = Ids {
             encrypt: b.handler("ransomware.encrypt", encrypt),
+            detonate: b.handler("ransomware.detonate", detonate),
             report: b.handler("ransomware.report", report),
             encrypted: b.event(ENCRYPTED),
             reported: b.event(REPORTED),
@@ -119,23 +162,37 @@ impl Plugin for Ransomware {
         b.init_resource::<Instances<Payload>>();
         let (plan, me) = (self.plan.clone(), b.instance());
         b.on_trial_start(move |mut payloads: ResMut<Instances<Payload>>| {
-            payloads.insert(me, Payload { plan: plan.clone(), ids });
+            payloads.insert(me, Payload { plan: plan.clone(), ids, held: Vec::new(), armed: false, detonated: false });
         });
     }
 }
 
 /// A device was compromised: if an attack this payload follows took it,
-/// encryption is scheduled.
-fn follow(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
-    let p = payloads.get(e.instance);
+/// encryption is scheduled, or the device waits for the detonation (which
+/// the first such compromise of the trial arms).
+fn follow(In(e): In<Event>, mut sim: Sim, mut payloads: ResMut<Instances<Payload>>) {
+    let p = payloads.get_mut(e.instance);
     if !crate::common::caused_by_followed(&sim, e.tag, &p.plan.follows) {
         return;
     }
     let d = e.target;
-    let epoch = u64::from(sim.state(d).epoch);
+    let epoch = sim.state(d).epoch;
     let cause = sim.state(d).cause;
-    let delay = p.plan.delay.draw(sim.key(e.instance).named("delay").and(cause));
-    sim.schedule_in(delay, p.ids.encrypt, d, epoch);
+    if let Some(after) = &p.plan.detonate_after
+        && !p.detonated
+    {
+        p.held.push((d, epoch));
+        if !p.armed {
+            p.armed = true;
+            let wait = after.draw(sim.key(e.instance).named("detonate"));
+            sim.schedule_in(wait, p.ids.detonate, 0, 0);
+        }
+        return;
+    }
+    if let Some(delay) = &p.plan.delay {
+        let delay = delay.draw(sim.key(e.instance).named("delay").and(cause));
+        sim.schedule_in(delay, p.ids.encrypt, d, u64::from(epoch));
+    }
 }
 
 fn encrypt(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
@@ -144,13 +201,32 @@ fn encrypt(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
     if !s.compromised || u64::from(s.epoch) != e.tag {
         return; // rebuilt since the compromise
     }
-    if sim.disrupt(e.target, p.ids.encrypted) {
+    encrypt_now(&mut sim, p, e.instance, e.target);
+}
+
+/// The detonation: every device the followed attacks still hold is
+/// encrypted at this instant.
+fn detonate(In(e): In<Event>, mut sim: Sim, mut payloads: ResMut<Instances<Payload>>) {
+    let p = payloads.get_mut(e.instance);
+    p.detonated = true;
+    for (d, epoch) in std::mem::take(&mut p.held) {
+        let s = sim.state(d);
+        if s.compromised && !s.isolated && s.epoch == epoch {
+            encrypt_now(&mut sim, p, e.instance, d);
+        }
+    }
+}
+
+/// Encrypts compromised device `d`; staff may then report its ransom screen.
+fn encrypt_now(sim: &mut Sim, p: &Payload, me: InstanceId, d: DeviceIndex) {
+    let s = sim.state(d);
+    if sim.disrupt(d, p.ids.encrypted) {
         sim.add(p.ids.encryptions, 1);
         sim.raise(p.ids.objective);
         if let Some(noticed) = &p.plan.noticed_after {
-            let key = sim.key(e.instance).named("noticed").and(s.cause);
+            let key = sim.key(me).named("noticed").and(s.cause);
             let delay = noticed.draw(key);
-            sim.schedule_in(delay, p.ids.report, e.target, e.tag);
+            sim.schedule_in(delay, p.ids.report, d, u64::from(s.epoch));
         }
     }
 }
@@ -166,6 +242,7 @@ fn report(In(e): In<Event>, mut sim: Sim, payloads: Res<Instances<Payload>>) {
 #[cfg(test)]
 mod tests {
     use crate::testing::*;
+    use iomtsim_sim::{SimDuration, SimTime, Transition, TrialResult};
 
     const RESPOND: &str =
         "[defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"1d\"\npatch_on_restore = false";
@@ -225,5 +302,59 @@ mod tests {
         let unknown = lan(10, "-60d", "", "", "[attacks.ransomware]\ndelay = \"1m\"\nfollows = [\"wurm\"]");
         let err = load_error(&unknown);
         assert!(err.contains("unknown attack `wurm`"), "{err}");
+    }
+
+    /// Per trial: when each device was compromised and when encrypted.
+    fn timeline(r: &TrialResult) -> (Vec<(u32, SimTime)>, Vec<(u32, SimTime)>) {
+        let of =
+            |t: Transition| r.events.iter().filter(|e| e.transition == Some(t)).map(|e| (e.device, e.time)).collect();
+        (of(Transition::Compromised), of(Transition::Disrupted))
+    }
+
+    #[test]
+    fn a_detonation_encrypts_everything_held_at_one_instant() {
+        // The worm takes the LAN within hours; five days after its first
+        // compromise, everything it holds is encrypted at once.
+        let text = lan(400, "-60d", "", "", "[attacks.ransomware]\ndetonate_after = \"5d\"");
+        for r in run(&text, 10, true) {
+            let (compromised, encrypted) = timeline(&r);
+            let at = compromised[0].1 + SimDuration::from_days(5);
+            assert!(encrypted.iter().all(|&(_, t)| t == at), "every encryption at the detonation");
+            assert_eq!(encrypted.len(), compromised.iter().filter(|&&(_, t)| t < at).count());
+            assert!(encrypted.len() > 300);
+        }
+    }
+
+    #[test]
+    fn after_the_detonation_the_delay_or_nothing_applies() {
+        // Detonated two hours in, while the worm is still spreading.
+        let with_delay = lan(400, "-60d", "", "", "[attacks.ransomware]\ndetonate_after = \"2h\"\ndelay = \"1m\"");
+        for r in run(&with_delay, 10, true) {
+            let (compromised, encrypted) = timeline(&r);
+            let at = compromised[0].1 + SimDuration::from_hours(2);
+            let held = compromised.iter().filter(|&&(_, t)| t < at).count();
+            assert!(held > 1 && held < 300, "still spreading at the detonation: {held}");
+            assert_eq!(encrypted.iter().filter(|&&(_, t)| t == at).count(), held);
+            for &(d, t) in compromised.iter().filter(|&&(_, t)| t > at) {
+                let later = SimDuration::from_secs(60);
+                assert!(
+                    encrypted.contains(&(d, t + later)),
+                    "device {d} taken after the detonation: encrypted 1m later"
+                );
+            }
+        }
+        let once = lan(400, "-60d", "", "", "[attacks.ransomware]\ndetonate_after = \"2h\"");
+        for r in run(&once, 10, true) {
+            let (compromised, encrypted) = timeline(&r);
+            let at = compromised[0].1 + SimDuration::from_hours(2);
+            assert_eq!(encrypted.len(), compromised.iter().filter(|&&(_, t)| t < at).count(), "only the detonation");
+            assert!(compromised.len() > encrypted.len());
+        }
+    }
+
+    #[test]
+    fn the_payload_needs_a_delay_or_a_detonation() {
+        let err = load_error(&lan(10, "-60d", "", "", "[attacks.ransomware]\nnoticed_after = \"1h\""));
+        assert!(err.contains("neither `delay` nor `detonate_after`"), "{err}");
     }
 }
