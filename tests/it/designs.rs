@@ -20,6 +20,11 @@ fn segmentation_cuts_compromised_devices_and_exposed_records() {
     assert!(clearly_below(cs, cf), "compromised: segmented {cs:?} vs flat {cf:?}");
     assert!(clearly_below(mean_ci(&segmented, r), mean_ci(&flat, r)), "records exposed");
     assert!(clearly_below(mean_ci(&segmented, k), mean_ci(&flat, k)), "critical-device downtime");
+    // The pump zone: no conduit carries the pumps' maintenance port, so the
+    // tampering that follows the worm changes no dose.
+    let s = |o: &iomtsim_sim::CoreOutcome| o.safety_events as f64;
+    assert!(mean_ci(&flat, s).0 > 1.0, "doses changed on the flat network: {:?}", mean_ci(&flat, s));
+    assert_eq!(mean_ci(&segmented, s).0, 0.0, "no dose changed behind the pump zone");
 }
 
 #[test]
@@ -60,6 +65,8 @@ pub fn shipped_scenarios() -> Vec<String> {
 fn every_shipped_scenario_runs_and_every_mechanism_in_it_acts() {
     let files = shipped_scenarios();
     assert!(files.len() >= 6, "{files:?}");
+    // (folder, instance id, kind) -> whether it acted in some file of the folder.
+    let mut acted_in_folder: std::collections::BTreeMap<(String, String, String), bool> = Default::default();
     for file in files {
         let e = engine(&file);
         let results = run(&e, 20, 0);
@@ -73,8 +80,7 @@ fn every_shipped_scenario_runs_and_every_mechanism_in_it_acts() {
                 assert!(iomtsim_sim::technique_name(t).is_some(), "{file}: {} emits {t}, not in the table", kind.name);
             }
         }
-        // Every attack and defence the file configures changes something
-        // in some trial: none is there for show.
+        let folder = file.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
         for (i, info) in model.instances.iter().enumerate() {
             let own: Vec<_> = model
                 .metrics
@@ -84,8 +90,15 @@ fn every_shipped_scenario_runs_and_every_mechanism_in_it_acts() {
                 .map(|(j, _)| iomtsim_sim::MetricId(j as u16))
                 .collect();
             let acted = results.iter().any(|r| own.iter().any(|m| r.outcome.get(*m).as_f64().is_some_and(|v| v > 0.0)));
-            assert!(acted, "{file}: {} ({}) never acted in 20 trials", info.id, info.kind);
+            *acted_in_folder.entry((folder.clone(), info.id.clone(), info.kind.to_owned())).or_default() |= acted;
         }
+    }
+    // Every attack and defence a file configures changes something in some
+    // trial of some design of its folder: none is there for show. (A design
+    // may be there to show an attack stopped, as a pump zone stops pump
+    // tampering, when the other designs of its folder show it acting.)
+    for ((folder, id, kind), acted) in acted_in_folder {
+        assert!(acted, "{folder}: {id} ({kind}) never acted in 20 trials of any design");
     }
 }
 
