@@ -431,13 +431,13 @@ impl Flood {
                 plan.reach[a].iter().for_each(|b| want[usize::from(b.0)] = true);
             }
         }
-        for z in 0..want.len() {
-            if want[z] == self.flooded[z] {
+        for (z, want) in want.into_iter().enumerate() {
+            if want == self.flooded[z] {
                 continue;
             }
-            self.flooded[z] = want[z];
+            self.flooded[z] = want;
             for &d in &plan.targets_in[z] {
-                if want[z] {
+                if want {
                     self.hit(sim, me, d);
                 } else {
                     self.release(sim, me, d);
