@@ -191,7 +191,13 @@ pub fn compare_designs(
     let risk = crate::risk::risk_comparison(&designs)?;
     if let Some(r) = &risk {
         let period = if r.span == "a year" { "year" } else { "trial" };
-        crate::plots::plot_loss_exceedance(&all_trials, "design", &r.currency, period, &plots_dir.join("loss_exceedance"))?;
+        crate::plots::plot_loss_exceedance(
+            &all_trials,
+            "design",
+            &r.currency,
+            period,
+            &plots_dir.join("loss_exceedance"),
+        )?;
     }
     let read_svg =
         |name: &str| std::fs::read_to_string(plots_dir.join(name)).map_err(|e| WorkflowError::Runtime(e.to_string()));

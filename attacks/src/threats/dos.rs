@@ -58,7 +58,7 @@ pub struct DosParams {
     pub min_sources: Option<Spanned<u32>>,
     /// How long the flood lasts, drawn at each launch. Required: no
     /// published duration for floods against hospitals (CICIoMT2024
-    /// [S-dos-1] gives the kinds of flood, not their length).
+    /// [S29] gives the kinds of flood, not their length).
     pub duration: Distribution,
     /// Share of the flooded target devices that stop working under the
     /// flood, drawn per device. Default 0.5 (assumed; no published share
