@@ -255,7 +255,7 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
         let what = describe_devices(scenario, &ep.events);
         let how = kind
             .technique
-            .map(|t| format!(" — {} ({t})", technique_name(t).unwrap_or("an attack technique").to_lowercase()))
+            .map(|t| format!(" — {} ({t})", lower_words(technique_name(t).unwrap_or("an attack technique"))))
             .unwrap_or_default();
         let by = if several_attacks && model.instance_info(kind.source).role == Role::Attack {
             format!(" [{}]", model.instance_info(kind.source).id)
@@ -361,4 +361,23 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
         scenario.duration
     );
     s
+}
+
+/// A technique's name in running text: each word lower-cased, except
+/// acronyms ("OS Credential Dumping" reads "OS credential dumping").
+fn lower_words(name: &str) -> String {
+    name.split(' ')
+        .map(|w| if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) { w.to_owned() } else { w.to_lowercase() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn acronyms_keep_their_capitals_in_running_text() {
+        assert_eq!(super::lower_words("OS Credential Dumping"), "OS credential dumping");
+        assert_eq!(super::lower_words("Exploitation of Remote Services"), "exploitation of remote services");
+        assert_eq!(super::lower_words("Adversary-in-the-Middle"), "adversary-in-the-middle");
+    }
 }
