@@ -194,11 +194,12 @@ pub fn scenario_schema(registry: &Registry) -> schemars::Schema {
             obj.insert("required".into(), json!(["kind"]));
         }
         slot.2.push(required);
-        kinds.push((f.schema(&mut generator).to_value(), f.kind()));
+        kinds.push((f.schema(&mut generator).to_value(), f.kind(), f.role()));
     }
     let mut root = generator.into_root_schema_for::<crate::scenario::raw::RawScenario>();
-    // Every mechanism's parameters accept `kind`, naming that mechanism.
-    for (schema, kind) in kinds {
+    // Every mechanism's parameters accept the engine's own fields: `kind`,
+    // naming that mechanism; when an attack arrives; what a defence costs.
+    for (schema, kind, role) in kinds {
         let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) else {
             continue;
         };
@@ -212,6 +213,25 @@ pub fn scenario_schema(registry: &Registry) -> schemars::Schema {
                 "kind".into(),
                 json!({ "const": kind, "description": "The mechanism; may be left out when the table's id is the kind itself." }),
             );
+            if role == Role::Attack {
+                props.insert(
+                    "start".into(),
+                    json!({ "type": "string", "description": "When the attack arrives, from the trial start (a duration; default 0s). Only for an attack that starts on its own, not one that answers others; not with `arrivals_per_year`." }),
+                );
+                props.insert(
+                    "arrivals_per_year".into(),
+                    json!({ "type": "number", "minimum": 0, "description": "The attack arrives as a Poisson process at this rate a year (365 days), the same instants in every design. Only for an attack that starts on its own; not with `start`." }),
+                );
+            } else {
+                props.insert(
+                    "cost_per_year".into(),
+                    json!({ "type": "number", "minimum": 0, "description": "What this defence costs a year, in the currency of `[costs]`." }),
+                );
+                props.insert(
+                    "one_off_cost".into(),
+                    json!({ "type": "number", "minimum": 0, "description": "What this defence costs once, written off over `[costs] amortise_years`." }),
+                );
+            }
         }
     }
     if let Some(props) = root.get_mut("properties").and_then(Value::as_object_mut) {

@@ -199,6 +199,11 @@ fn schema_describes_the_format_and_every_plugin() {
     assert!(defs.contains_key("WormParams") && defs.contains_key("Distribution"));
     let worm = &defs["WormParams"]["properties"]["scans_per_hour"];
     assert!(worm["description"].as_str().unwrap().contains("Scans"), "field docs flow into the schema");
+    // The engine's own fields: when an attack arrives, what a defence costs, and the cost model.
+    assert!(defs["WormParams"]["properties"]["arrivals_per_year"].is_object());
+    assert!(defs["WormParams"]["properties"]["start"].is_object());
+    assert!(defs["PatchingParams"]["properties"]["cost_per_year"].is_object());
+    assert!(props.get("costs").is_some(), "schema lacks costs");
 }
 
 #[test]
