@@ -166,7 +166,7 @@ impl Document {
             }
             v
         });
-        Section { value, key_span: instance.id.span(), id: instance.id.get_ref().clone() }
+        Section { value, key_span: instance.id.span(), id: instance.id.get_ref().clone(), role: instance.role }
     }
 }
 
@@ -231,6 +231,7 @@ pub struct Section<'a> {
     value: Option<Spanned<DeValue<'a>>>,
     key_span: Range<usize>,
     id: String,
+    role: Role,
 }
 
 impl Section<'_> {
@@ -250,6 +251,24 @@ impl Section<'_> {
             let mut d = Diagnostic::from_toml(&e);
             if d.span.is_none() {
                 d.span = Some(self.key_span.clone());
+            }
+            // An unknown field of the table itself (not of a table inside
+            // it): serde lists the mechanism's own fields; say the engine's too.
+            let top_level = d
+                .message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .is_some_and(|name| matches!(value.get_ref(), DeValue::Table(t) if t.get(name).is_some()));
+            if top_level {
+                let engine = match self.role {
+                    Role::Attack => "`kind`, `start` and `arrivals_per_year`",
+                    Role::Defence => "`kind`, `cost_per_year` and `one_off_cost`",
+                };
+                d.help = Some(format!(
+                    "remove the field or correct its spelling; every {} table also takes {engine}; \
+                     `iomtsim schema` lists every field",
+                    self.role.noun()
+                ));
             }
             vec![d]
         })
