@@ -113,27 +113,18 @@ impl PluginSpec for BotnetFactory {
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         let service = scenario.service_ref(&p.service).map_err(|d| problems.push(d)).ok();
-        let entry_zone = match &p.entry_zone {
-            Some(z) => scenario.zone_ref(z).map(Some).map_err(|d| problems.push(d)).unwrap_or(None),
-            None => None,
-        };
-        let rate = *p.scans_per_hour.get_ref();
-        if !(rate.is_finite() && rate > 0.0 && rate <= 1e7) {
-            problems.push(Diagnostic::at(
-                p.scans_per_hour.span(),
-                format!("scans_per_hour must be above 0 and at most 10,000,000, found {rate}"),
-            ));
-        }
+        let (entry_zone, rate) = contagion::check_shared_fields(
+            scenario,
+            section,
+            p.entry_zone.as_ref(),
+            &p.scans_per_hour,
+            p.external_sources,
+            &mut problems,
+        );
         if p.entry_devices == 0 && p.external_sources == 0 {
             problems.push(
                 Diagnostic::at(section.span(), "the botnet has no bots: entry_devices and external_sources are both 0")
                     .with_help("set external_sources (bots scanning from the entry zone) or entry_devices"),
-            );
-        }
-        if p.external_sources > 0 && p.entry_zone.is_none() {
-            problems.push(
-                Diagnostic::at(section.span(), "external_sources scan from the entry zone, but no entry_zone is set")
-                    .with_help("name the zone they scan from, e.g. entry_zone = \"internet\""),
             );
         }
         let Some(service) = service else { return Err(problems) };

@@ -103,6 +103,35 @@ pub struct SpreadParams {
     pub external_sources: u32,
 }
 
+/// The checks every spreading mechanism makes of the fields it shares:
+/// its entry zone resolves, its pace is a positive finite rate, and outside
+/// sources have a zone to scan from. Problems are pushed to `problems`;
+/// returns the entry zone (when given and valid) and the pace.
+pub fn check_shared_fields(
+    scenario: &Scenario,
+    section: &Section<'_>,
+    entry_zone: Option<&Spanned<String>>,
+    scans_per_hour: &Spanned<f64>,
+    external_sources: u32,
+    problems: &mut Vec<Diagnostic>,
+) -> (Option<ZoneId>, f64) {
+    let zone = entry_zone.and_then(|z| scenario.zone_ref(z).map_err(|d| problems.push(d)).ok());
+    let rate = *scans_per_hour.get_ref();
+    if !(rate.is_finite() && rate > 0.0 && rate <= 1e7) {
+        problems.push(Diagnostic::at(
+            scans_per_hour.span(),
+            format!("scans_per_hour must be above 0 and at most 10,000,000, found {rate}"),
+        ));
+    }
+    if external_sources > 0 && entry_zone.is_none() {
+        problems.push(
+            Diagnostic::at(section.span(), "external_sources scan from the entry zone, but no entry_zone is set")
+                .with_help("name the zone they scan from, e.g. entry_zone = \"internet\""),
+        );
+    }
+    (zone, rate)
+}
+
 impl Spread {
     /// The reach structure of `p.service` in `s`.
     pub fn new(s: &Scenario, p: SpreadParams) -> Self {

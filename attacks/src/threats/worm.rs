@@ -99,17 +99,14 @@ impl PluginSpec for WormFactory {
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
         let mut problems = Vec::new();
         let vuln = scenario.vulnerability_ref(&p.exploit).map_err(|d| problems.push(d)).ok();
-        let entry = match &p.entry_zone {
-            Some(z) => scenario.zone_ref(z).map(Some).map_err(|d| problems.push(d)).unwrap_or(None),
-            None => None,
-        };
-        let rate = *p.scans_per_hour.get_ref();
-        if !(rate.is_finite() && rate > 0.0 && rate <= 1e7) {
-            problems.push(Diagnostic::at(
-                p.scans_per_hour.span(),
-                format!("scans_per_hour must be above 0 and at most 10,000,000, found {rate}"),
-            ));
-        }
+        let (entry, _) = contagion::check_shared_fields(
+            scenario,
+            section,
+            p.entry_zone.as_ref(),
+            &p.scans_per_hour,
+            p.external_sources,
+            &mut problems,
+        );
         let entry_type = match &p.entry_device_type {
             Some(t) => scenario.device_type_ref(t).map(Some).map_err(|d| problems.push(d)).unwrap_or(None),
             None => None,
@@ -139,12 +136,6 @@ impl PluginSpec for WormFactory {
             problems.push(
                 Diagnostic::at(section.span(), "the worm has no source: entry_devices and external_sources are both 0")
                     .with_help("set entry_devices (infected devices in the entry zone) or external_sources"),
-            );
-        }
-        if p.external_sources > 0 && p.entry_zone.is_none() {
-            problems.push(
-                Diagnostic::at(section.span(), "external_sources scan from the entry zone, but no entry_zone is set")
-                    .with_help("name the zone they scan from, e.g. entry_zone = \"internet\""),
             );
         }
         let Some(vuln) = vuln else { return Err(problems) };
