@@ -66,3 +66,29 @@ pub fn first_by_key(
     ranked.sort_unstable();
     ranked.into_iter().map(|(_, d)| d).collect()
 }
+
+/// Resolves a list of ids naming what a defence covers into one flag per
+/// item: absent, or holding `all`, covers every item; otherwise each id
+/// is looked up with `resolve`.
+///
+/// # Errors
+/// A diagnostic for each unknown id.
+pub fn select(
+    ids: Option<&[Spanned<String>]>,
+    len: usize,
+    resolve: impl Fn(&Spanned<String>) -> Result<usize, Diagnostic>,
+) -> Result<Vec<bool>, Vec<Diagnostic>> {
+    let Some(ids) = ids else { return Ok(vec![true; len]) };
+    if ids.iter().any(|id| id.get_ref() == "all") {
+        return Ok(vec![true; len]);
+    }
+    let mut out = vec![false; len];
+    let mut problems = Vec::new();
+    for id in ids {
+        match resolve(id) {
+            Ok(i) => out[i] = true,
+            Err(d) => problems.push(d),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}

@@ -1,6 +1,11 @@
 //! The defences: each a mechanism that changes a probability, a time, a
 //! reachability, a credential or a count the threats use. One module each.
 
+pub mod audit;
+pub mod encryption;
 pub mod incident_response;
+pub mod mfa;
 pub mod monitoring;
 pub mod patching;
+pub mod segmentation;
+pub mod training;

@@ -33,6 +33,11 @@ pub fn registry() -> Registry {
         &defences::patching::PatchingFactory,
         &defences::monitoring::MonitoringFactory,
         &defences::incident_response::IncidentResponseFactory,
+        &defences::encryption::EncryptionFactory,
+        &defences::mfa::MfaFactory,
+        &defences::training::TrainingFactory,
+        &defences::segmentation::SegmentationFactory,
+        &defences::audit::AuditFactory,
     ];
     #[cfg(test)]
     mechanisms.push(&probe::ProbeFactory);

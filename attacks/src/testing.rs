@@ -93,3 +93,33 @@ pub fn lan(n: u32, disclosed: &str, device_extra: &str, worm_extra: &str, defenc
         "#
     )
 }
+
+/// The per-trial values of metric `name` (`"<instance id>.<metric>"`) of
+/// the scenario `text` (0 where a flag is down or an hours metric unset).
+pub fn metric(text: &str, results: &[TrialResult], name: &str) -> Vec<f64> {
+    let m = engine(text).model().metric(name).unwrap_or_else(|| panic!("no metric {name}"));
+    results.iter().map(|r| r.outcome.get(m).as_f64().unwrap_or(0.0)).collect()
+}
+
+/// `text` without its table `[<table>]` (say `defences.training`): the
+/// same scenario with that defence switched off. Everything from the
+/// table's header to the next table header goes.
+pub fn without(text: &str, table: &str) -> String {
+    let header = format!("[{table}]");
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    let mut found = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            skipping = trimmed.starts_with(&header);
+            found |= skipping;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(found, "no table {header} in the scenario");
+    out
+}

@@ -424,20 +424,43 @@ impl Sim<'_, '_> {
         self.core.books.service_down_since[usize::from(c.0)].is_some()
     }
 
-    /// An attacker comes to hold up to `n` more credentials of staff group
-    /// `group` (by phishing, dumping, …, as `kind` says), on device `d`.
-    /// Returns how many were new (no more than the group has).
-    pub fn steal_credentials(&mut self, d: DeviceIndex, group: StaffId, n: u32, kind: EventKindId) -> u32 {
+    /// An attacker steals up to `n` more credentials of staff group `group`
+    /// (by phishing, dumping, …, as `kind` says), on device `d`; `theft` keys
+    /// the draws made on them. Where the group must also give a second
+    /// factor, each stolen credential logs in only with the group's
+    /// [`crate::Staff::second_factor_bypass`]. Returns how many the attacker
+    /// can now use (no more than the group has); every one stolen is counted.
+    pub fn steal_credentials(&mut self, d: DeviceIndex, group: StaffId, n: u32, kind: EventKindId, theft: Key) -> u32 {
         let g = usize::from(group.0);
-        let count = self.core.model.scenario.staff[g].count;
-        let held = &mut self.core.books.stolen[g];
-        let new = n.min(count - *held);
-        if new > 0 {
-            *held += new;
-            self.core.books.credentials_stolen += u64::from(new);
-            self.core.push(d, kind, None);
+        let staff = &self.core.model.scenario.staff[g];
+        let (count, bypass) = (staff.count, staff.second_factor_bypass);
+        let held = self.core.books.stolen[g];
+        let stolen = n.min(count - held);
+        if stolen == 0 {
+            return 0;
         }
-        new
+        let key = theft.named("second-factor").with(u64::from(group.0));
+        let usable = if bypass >= 1.0 {
+            stolen
+        } else {
+            (0..stolen).filter(|&i| key.with(u64::from(i)).bernoulli(bypass)).count() as u32
+        };
+        self.core.books.stolen[g] += usable;
+        self.core.books.credentials_stolen += u64::from(stolen);
+        self.core.push(d, kind, None);
+        usable
+    }
+
+    /// Device `d`'s maker's default credentials are changed (an audit found
+    /// them, as `kind` says): an attacker who knows them no longer logs in.
+    /// Returns false, changing nothing, if they had been changed already.
+    pub fn change_default_credentials(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        if !self.state(d).default_credentials {
+            return false;
+        }
+        self.change(d, |s| s.default_credentials = false);
+        self.core.push(d, kind, None);
+        true
     }
 
     /// Credentials of `group` an attacker holds now.

@@ -27,6 +27,13 @@ pub struct Staff {
     pub email: bool,
     /// Share who click a phishing e-mail.
     pub click_rate: f64,
+    /// Share of those who receive a phishing e-mail and do not click who
+    /// report it to the security team.
+    pub report_rate: f64,
+    /// Probability that a stolen credential of theirs logs in: 1 on a
+    /// password alone; below 1 when a second factor is asked for and the
+    /// attacker must get past it (push fatigue, a relayed code).
+    pub second_factor_bypass: f64,
     /// Per zone, whether their accounts log in to its hosts.
     #[serde(skip)]
     pub logs_in_to: Vec<bool>,

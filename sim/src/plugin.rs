@@ -83,6 +83,13 @@ pub trait Plugin: Send + Sync {
     /// components, resources, handlers, subscriptions and start-of-trial
     /// systems.
     fn build(&self, builder: &mut SimBuilder);
+
+    /// What a defence changes in the hospital before any trial starts: the
+    /// flows it encrypts, the services its firewalls close, the click rates
+    /// its training lowers. Runs once every defence is configured and before
+    /// any attack is, so attacks plan against the hospital as defended. By
+    /// default, nothing.
+    fn amend(&self, _scenario: &mut Scenario) {}
 }
 
 /// The mechanisms a program offers.
@@ -116,9 +123,16 @@ impl Registry {
 /// # Errors
 /// [`ScenarioError::Invalid`] listing every problem found in the tables.
 pub fn build_model(scenario: Scenario, registry: &Registry) -> Result<Model, ScenarioError> {
-    let mut configured = Vec::new();
+    let mut scenario = scenario;
+    let mut configured: Vec<(String, &'static dyn PluginFactory, Box<dyn Plugin>)> = Vec::new();
     let mut problems = Vec::new();
-    for section in &scenario.instances {
+    let mut amended = false;
+    let sections = scenario.instances.clone();
+    for section in &sections {
+        if section.role == Role::Attack && !amended {
+            amend(&mut scenario, &configured);
+            amended = true;
+        }
         let kind = section.kind.get_ref();
         let Some(factory) = registry.get(section.role, kind) else {
             let noun = section.role.noun();
@@ -133,6 +147,9 @@ pub fn build_model(scenario: Scenario, registry: &Registry) -> Result<Model, Sce
             Ok(plugin) => configured.push((section.id.get_ref().clone(), factory, plugin)),
             Err(mut d) => problems.append(&mut d),
         }
+    }
+    if !amended {
+        amend(&mut scenario, &configured);
     }
     if !problems.is_empty() {
         return Err(scenario.source.invalid(problems));
@@ -166,6 +183,15 @@ pub fn build_model(scenario: Scenario, registry: &Registry) -> Result<Model, Sce
         return Err(scenario.source.invalid(problems));
     }
     Ok(model)
+}
+
+/// Applies every configured defence's changes to the hospital, in id
+/// order, and redraws the zone graph they may have changed.
+fn amend(scenario: &mut Scenario, configured: &[(String, &'static dyn PluginFactory, Box<dyn Plugin>)]) {
+    for (_, _, plugin) in configured {
+        plugin.amend(scenario);
+    }
+    scenario.network = crate::network::Network::new(&scenario.zones, &scenario.conduits);
 }
 
 /// Loads a scenario and builds its model with `registry`: the two steps

@@ -89,7 +89,14 @@ fn every_shipped_scenario_runs_and_every_mechanism_in_it_acts() {
                 .filter(|(_, m)| m.source.is_some_and(|s| usize::from(s.0) == i))
                 .map(|(j, _)| iomtsim_sim::MetricId(j as u16))
                 .collect();
-            let acted = results.iter().any(|r| own.iter().any(|m| r.outcome.get(*m).as_f64().is_some_and(|v| v > 0.0)));
+            let acted = if own.is_empty() {
+                // A defence that changes the hospital before the trials
+                // (encryption, an allow-list) counts nothing itself: it acts
+                // if the same trials without it come out differently.
+                changes_outcomes(&file, &format!("{}.{}", info.role.table(), info.id), &results)
+            } else {
+                results.iter().any(|r| own.iter().any(|m| r.outcome.get(*m).as_f64().is_some_and(|v| v > 0.0)))
+            };
             *acted_in_folder.entry((folder.clone(), info.id.clone(), info.kind.to_owned())).or_default() |= acted;
         }
     }
@@ -100,6 +107,25 @@ fn every_shipped_scenario_runs_and_every_mechanism_in_it_acts() {
     for ((folder, id, kind), acted) in acted_in_folder {
         assert!(acted, "{folder}: {id} ({kind}) never acted in 20 trials of any design");
     }
+}
+
+/// Whether the trials of `file` without its table `[table]` differ from
+/// `results` in some column both runs have.
+fn changes_outcomes(file: &str, table: &str, results: &[iomtsim_sim::TrialResult]) -> bool {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    let header = format!("\n[{table}]");
+    let start = text.rfind(&header).unwrap_or_else(|| panic!("{file}: no [{table}]"));
+    let end = text[start + header.len()..].find("\n[").map_or(text.len(), |i| start + header.len() + i);
+    let bare = engine_from_text(file, &format!("{}{}", &text[..start], &text[end..]));
+    let with = engine(file);
+    let others = run(&bare, results.len() as u32, 0);
+    bare.model().metrics.iter().enumerate().any(|(j, m)| {
+        let Some(same) = with.model().metric(&m.column) else { return false };
+        results
+            .iter()
+            .zip(&others)
+            .any(|(a, b)| a.outcome.get(same).as_f64() != b.outcome.get(iomtsim_sim::MetricId(j as u16)).as_f64())
+    })
 }
 
 /// Every attack and defence is configured by some shipped scenario, so the

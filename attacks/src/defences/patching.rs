@@ -2,7 +2,9 @@
 //! device after a lag of its own (drawn per device), on the devices its
 //! programme reaches at all. Devices on an unsupported operating system
 //! never receive one. A patched device can no longer be exploited through
-//! that vulnerability, though a compromise that came first stays.
+//! that vulnerability, though a compromise that came first stays. Once a
+//! compromise is detected, the programme may switch to emergency
+//! patching: every patch still to install goes on within a shorter lag.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,6 +28,12 @@ pub struct PatchingParams {
     /// are never patched.
     #[serde(default = "Probability::one")]
     pub coverage: Probability,
+    /// Once any compromise is detected in the trial, every released patch
+    /// still to install on the devices the programme reaches is installed
+    /// within this lag instead (an emergency change, as after WannaCry).
+    /// Absent: no emergency patching.
+    #[serde(default)]
+    pub emergency_lag: Option<Distribution>,
 }
 
 /// Registers the `patching` mechanism.
@@ -33,6 +41,11 @@ pub struct PatchingFactory;
 
 const INSTALLED: EventSpec =
     EventSpec::new("patch-installed", "receives its security patch", "receive their security patches");
+const EMERGENCY: EventSpec = EventSpec::new(
+    "emergency-patching",
+    "is where the compromise that starts emergency patching is detected",
+    "are where the compromises that start emergency patching are detected",
+);
 const PATCHES: MetricSpec =
     MetricSpec::count("patches_installed", "patches installed", "patches this programme installed during the trial")
         .unit("patches");
@@ -68,7 +81,15 @@ impl PluginSpec for PatchingFactory {
                     .is_empty()
             })
             .collect();
-        Ok(Box::new(Patching { plan: Arc::new(Plan { lags, coverage: params.coverage.get(), vuln_keys, candidates }) }))
+        Ok(Box::new(Patching {
+            plan: Arc::new(Plan {
+                lags,
+                coverage: params.coverage.get(),
+                emergency_lag: params.emergency_lag,
+                vuln_keys,
+                candidates,
+            }),
+        }))
     }
 }
 
@@ -76,6 +97,7 @@ struct Plan {
     /// The lag per device type.
     lags: Vec<Distribution>,
     coverage: f64,
+    emergency_lag: Option<Distribution>,
     vuln_keys: Vec<u64>,
     /// The devices whose type carries any vulnerability.
     candidates: Vec<DeviceIndex>,
@@ -89,7 +111,15 @@ struct Patching {
 struct Ids {
     install: HandlerId,
     installed: EventKindId,
+    emergency: EventKindId,
     patches: MetricId,
+}
+
+/// One instance's plan and ids, and whether its emergency has begun.
+struct Programme {
+    plan: Arc<Plan>,
+    ids: Ids,
+    emergency: bool,
 }
 
 impl Plugin for Patching {
@@ -97,13 +127,18 @@ impl Plugin for Patching {
         let ids = Ids {
             install: b.handler("patching.install", install_patch),
             installed: b.event(INSTALLED),
+            emergency: b.event(EMERGENCY),
             patches: b.metric(PATCHES),
         };
+        if self.plan.emergency_lag.is_some() {
+            let detected = b.handler("patching.emergency", start_emergency);
+            b.on_transition(Transition::Detected, detected);
+        }
         b.story("installed {patches_installed} {patches_installed|patch|patches} during the trial");
-        b.init_resource::<Instances<Ids>>();
+        b.init_resource::<Instances<Programme>>();
         let (plan, me) = (self.plan.clone(), b.instance());
-        b.on_trial_start(move |mut sim: Sim, mut all: ResMut<Instances<Ids>>| {
-            all.insert(me, ids);
+        b.on_trial_start(move |mut sim: Sim, mut all: ResMut<Instances<Programme>>| {
+            all.insert(me, Programme { plan: plan.clone(), ids, emergency: false });
             schedule_patches(&mut sim, me, &plan, ids.install);
         });
     }
@@ -140,8 +175,43 @@ fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: Handler
     }
 }
 
-fn install_patch(In(e): In<Event>, mut sim: Sim, all: Res<Instances<Ids>>) {
-    let ids = *all.get(e.instance);
+/// The first detection of the trial starts the emergency: every released
+/// patch still missing on a device the programme reaches is installed
+/// within the emergency lag, drawn per device and vulnerability (an
+/// earlier scheduled installation still comes first).
+fn start_emergency(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Programme>>) {
+    let p = all.get_mut(e.instance);
+    if std::mem::replace(&mut p.emergency, true) {
+        return;
+    }
+    let (plan, ids) = (p.plan.clone(), p.ids);
+    let Some(lag) = &plan.emergency_lag else { return };
+    sim.record(e.target, ids.emergency);
+    let now = sim.now();
+    let released: Vec<bool> =
+        sim.scenario().vulnerabilities.iter().map(|v| v.patch_released().to_time().is_none_or(|t| t <= now)).collect();
+    let root = sim.key(e.instance);
+    for &d in &plan.candidates {
+        let state = sim.state(d);
+        if state.unsupported {
+            continue;
+        }
+        let key = root.with(sim.identity(d));
+        if !key.named("coverage").bernoulli(plan.coverage) {
+            continue;
+        }
+        for (i, &out) in released.iter().enumerate() {
+            let v = VulnId(i as u8);
+            if out && state.exposed_to(v) {
+                let delay = lag.draw(key.named("emergency").with(plan.vuln_keys[i]));
+                sim.schedule_in(delay, ids.install, d, u64::from(v.0));
+            }
+        }
+    }
+}
+
+fn install_patch(In(e): In<Event>, mut sim: Sim, all: Res<Instances<Programme>>) {
+    let ids = all.get(e.instance).ids;
     if sim.patch(e.target, VulnId(e.tag as u8), ids.installed) {
         sim.add(ids.patches, 1);
     }
@@ -194,6 +264,28 @@ mod tests {
                     .all(|e| e.time.as_hours_f64() == 48.0)
             );
             assert_eq!(r.outcome.core().compromised, 1, "the outbreak starts after every patch");
+        }
+    }
+
+    #[test]
+    fn emergency_patching_after_a_detection_saves_the_rest() {
+        // A programme too slow to matter, and monitoring that sees some
+        // compromises: once one is seen, the rest of the estate is patched
+        // within hours.
+        let watched = "[defences.monitoring]\ncoverage = 0.3\ntime_to_detect = \"1h\"";
+        let slow = format!("[defences.patching]\nlag = \"1000d\"\n{watched}");
+        let emergency = format!("[defences.patching]\nlag = \"1000d\"\nemergency_lag = \"2h\"\n{watched}");
+        let text =
+            |defences: &str| lan(300, "-60d", "", "", defences).replace("scans_per_hour = 2.0", "scans_per_hour = 0.5");
+        let (a, b) = (run(&text(&emergency), 40, false), run(&text(&slow), 40, false));
+        assert_clearly_below(compromised(&a), compromised(&b), "compromised with emergency patching");
+        assert!(a.iter().all(|r| r.outcome.core().patches_installed > 200));
+        // Unseen, the emergency never starts: the same trials as without it.
+        let blind = |t: &str| t.replace("coverage = 0.3", "coverage = 0.0");
+        let (a, b) = (run(&blind(&text(&emergency)), 20, false), run(&blind(&text(&slow)), 20, false));
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.outcome.core().compromised, y.outcome.core().compromised);
+            assert_eq!(x.outcome.core().patches_installed, 0);
         }
     }
 

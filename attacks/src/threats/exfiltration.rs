@@ -739,7 +739,7 @@ mod tests {
 
         fn steal(In(e): In<Event>, mut sim: Sim, kinds: Res<Instances<EventKindId>>) {
             let kind = *kinds.get(e.instance);
-            sim.steal_credentials(e.target, StaffId(e.tag as u16), 1, kind);
+            sim.steal_credentials(e.target, StaffId(e.tag as u16), 1, kind, sim.key(e.instance));
         }
     }
 

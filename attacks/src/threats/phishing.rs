@@ -156,10 +156,29 @@ const MOVED: EventSpec = EventSpec::new(
 )
 .technique("T1021");
 
+const REPORTED: EventSpec = EventSpec::new(
+    "phish-reported",
+    "is where a user reports the phishing e-mail, and the security team pulls it from every inbox",
+    "are where users report phishing e-mails, and the security team pulls them from every inbox",
+);
+const FOUND: EventSpec = EventSpec::new(
+    "phish-foothold-found",
+    "is found compromised when the security team traces who clicked the reported e-mail",
+    "are found compromised when the security team traces who clicked the reported e-mail",
+);
+
 const CLICKS: MetricSpec =
     MetricSpec::count("clicks", "phishing e-mails clicked", "accounts whose users clicked the phishing e-mail")
         .unit("accounts")
         .lower_is_better();
+const REPORTS: MetricSpec = MetricSpec::count(
+    "campaigns_reported",
+    "campaigns reported by staff",
+    "campaign arrivals a recipient reported before the e-mail had done all its harm: it is pulled from \
+     every inbox, and the devices of those who clicked it are found",
+)
+.unit("campaigns")
+.higher_is_better();
 const FOOTHOLDS: MetricSpec = MetricSpec::count(
     "footholds",
     "devices taken by phishing",
@@ -405,13 +424,17 @@ struct Ids {
     discover: HandlerId,
     dump: HandlerId,
     mv: HandlerId,
+    report: HandlerId,
     opened: EventKindId,
+    reported: EventKindId,
+    found: EventKindId,
     phished: EventKindId,
     executed: EventKindId,
     discovered: EventKindId,
     dumped: EventKindId,
     moved: EventKindId,
     clicks: MetricId,
+    reports: MetricId,
     footholds: MetricId,
     dumps: MetricId,
     moves: MetricId,
@@ -426,13 +449,17 @@ impl Plugin for Phishing {
             discover: b.handler("phishing.discover", discover),
             dump: b.handler("phishing.dump", dump_credentials),
             mv: b.handler("phishing.move", move_laterally),
+            report: b.handler("phishing.report", report),
             opened: b.event(OPENED),
+            reported: b.event(REPORTED),
+            found: b.event(FOUND),
             phished: b.event(PHISHED),
             executed: b.event(EXECUTED),
             discovered: b.event(DISCOVERED),
             dumped: b.event(DUMPED),
             moved: b.event(MOVED),
             clicks: b.metric(CLICKS),
+            reports: b.metric(REPORTS),
             footholds: b.metric(FOOTHOLDS),
             dumps: b.metric(DUMPS),
             moves: b.metric(MOVES),
@@ -462,6 +489,12 @@ struct Campaign {
     /// Devices it took, with their epoch then (held while still
     /// compromised in that epoch and not cut off).
     held: Vec<(DeviceIndex, u32)>,
+    /// Devices clicks took, with their epoch then and the arrival whose
+    /// e-mail was clicked: what a report of that e-mail reveals.
+    clicked: Vec<(DeviceIndex, u32, u64)>,
+    /// Arrivals whose e-mail was reported and pulled from the inboxes:
+    /// their clicks still to come do not happen.
+    pulled: Vec<u64>,
     /// Per staff group: credentials it stole (usable while the group's
     /// stolen credentials have not been revoked).
     stolen: Vec<u32>,
@@ -481,6 +514,8 @@ impl Campaign {
             plan,
             ids,
             held: Vec::new(),
+            clicked: Vec::new(),
+            pulled: Vec::new(),
             stolen: vec![0; groups],
             discovery_pending: false,
             discovered: false,
@@ -509,10 +544,11 @@ impl Campaign {
         self.stolen[g] > 0
     }
 
-    /// Steals one credential of group `g` on device `d`.
-    fn steal(&mut self, sim: &mut Sim, d: DeviceIndex, g: usize, kind: EventKindId) -> u32 {
+    /// Steals one credential of group `g` on device `d`; `theft` keys the
+    /// draws made on it.
+    fn steal(&mut self, sim: &mut Sim, d: DeviceIndex, g: usize, kind: EventKindId, theft: Key) -> u32 {
         self.can_use(sim, g);
-        let new = sim.steal_credentials(d, StaffId(g as u16), 1, kind);
+        let new = sim.steal_credentials(d, StaffId(g as u16), 1, kind, theft);
         self.stolen[g] += new;
         new
     }
@@ -589,24 +625,70 @@ fn click_tag(arrival: u64, account: u32) -> u64 {
 /// campaign arriving again mails everyone again, and the same operator
 /// uses whatever it yields): each recipient who clicks does so after the
 /// click delay.
+///
+/// A recipient who does not click may report the e-mail instead (their
+/// group's `report_rate`), when a clicker would have clicked; the first
+/// report of an arrival is the one that matters.
 fn send_campaign(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instances<Campaign>>) {
     let c = campaigns.get_mut(e.instance);
     c.arrived.get_or_insert(sim.now());
     let arrival = e.tag;
+    let mut first_report: Option<(SimDuration, u32, u32)> = None;
     for (t, target) in c.plan.targets.iter().enumerate() {
         let staff = &sim.scenario().staff[usize::from(target.group.0)];
-        let (count, rate) = (staff.count, staff.click_rate);
-        if rate <= 0.0 {
+        let (count, rate, report_rate) = (staff.count, staff.click_rate, staff.report_rate);
+        if rate <= 0.0 && report_rate <= 0.0 {
             continue;
         }
         let id = staff.id.clone();
         for account in 0..count {
             let key = click_key(&sim, e.instance, arrival, &id, account);
-            if key.named("receives").bernoulli(c.plan.recipients) && key.named("clicks").bernoulli(rate) {
-                let delay = c.plan.click_delay.draw(key.named("delay"));
+            if !key.named("receives").bernoulli(c.plan.recipients) {
+                continue;
+            }
+            let delay = c.plan.click_delay.draw(key.named("delay"));
+            if key.named("clicks").bernoulli(rate) {
                 sim.schedule_in(delay, c.ids.click, t as u32, click_tag(arrival, account));
+            } else if key.named("reports").bernoulli(report_rate) && first_report.is_none_or(|(at, _, _)| delay < at) {
+                first_report = Some((delay, t as u32, account));
             }
         }
+    }
+    if let Some((delay, t, account)) = first_report {
+        sim.schedule_in(delay, c.ids.report, t, click_tag(arrival, account));
+    }
+}
+
+/// A recipient reports the e-mail: the security team pulls it from every
+/// inbox (clicks still to come do not happen) and traces who clicked it,
+/// finding the devices those clicks took (a detection, which incident
+/// response answers). What the operator did from them is not revealed.
+fn report(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instances<Campaign>>) {
+    let c = campaigns.get_mut(e.instance);
+    let plan = c.plan.clone();
+    let target = &plan.targets[e.target as usize];
+    let g = usize::from(target.group.0);
+    let (arrival, account) = (e.tag >> 32, (e.tag & u64::from(u32::MAX)) as u32);
+    let key = click_key(&sim, e.instance, arrival, &sim.scenario().staff[g].id, account);
+    let Some(&reporter) =
+        crate::common::first_by_key(&sim, key.named("foothold"), target.candidates.iter().copied(), 1).first()
+    else {
+        return;
+    };
+    c.pulled.push(arrival);
+    sim.record(reporter, c.ids.reported);
+    sim.add(c.ids.reports, 1);
+    let found: Vec<DeviceIndex> = c
+        .clicked
+        .iter()
+        .filter(|&&(d, epoch, a)| {
+            let s = sim.state(d);
+            a == arrival && s.compromised && s.epoch == epoch
+        })
+        .map(|&(d, _, _)| d)
+        .collect();
+    for d in found {
+        sim.detect(d, c.ids.found);
     }
 }
 
@@ -618,6 +700,9 @@ fn click(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instances<Campaig
     let target = &plan.targets[e.target as usize];
     let g = usize::from(target.group.0);
     let (arrival, account) = (e.tag >> 32, (e.tag & u64::from(u32::MAX)) as u32);
+    if c.pulled.contains(&arrival) {
+        return; // reported and pulled before this user clicked
+    }
     let key = click_key(&sim, e.instance, arrival, &sim.scenario().staff[g].id, account);
     let Some(&d) =
         crate::common::first_by_key(&sim, key.named("foothold"), target.candidates.iter().copied(), 1).first()
@@ -626,9 +711,10 @@ fn click(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instances<Campaig
     };
     sim.record(d, c.ids.opened);
     sim.add(c.ids.clicks, 1);
-    c.steal(&mut sim, d, g, c.ids.phished);
+    c.steal(&mut sim, d, g, c.ids.phished, key);
     if sim.compromise_by(d, c.ids.executed, key) {
         sim.add(c.ids.footholds, 1);
+        c.clicked.push((d, sim.state(d).epoch, arrival));
         c.took(&mut sim, e.instance, d);
     }
     c.check_objective(&mut sim);
@@ -667,8 +753,9 @@ fn dump_credentials(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instan
             continue;
         }
         let group = &sim.scenario().staff[g].id;
-        if key.named(group).bernoulli(plan.cached) {
-            let new = c.steal(&mut sim, d, g, c.ids.dumped);
+        let theft = key.named(group);
+        if theft.bernoulli(plan.cached) {
+            let new = c.steal(&mut sim, d, g, c.ids.dumped, theft);
             sim.add(c.ids.dumps, u64::from(new));
         }
     }

@@ -309,12 +309,17 @@ fn arrive(In(e): In<Event>, mut sim: Sim, mut intrusions: ResMut<Instances<Intru
     // The theft is told of the device the vendor services that the
     // attacker would try first; a vendor that logs in to nothing here
     // holds no credential of this hospital.
-    if let Some(&d) = crate::common::first_by_key(&sim, key.named("serviced"), plan.serviced.iter().copied(), 1).first()
-    {
-        sim.steal_credentials(d, plan.group, 1, x.ids.stolen);
-    }
-    x.order =
-        crate::common::first_by_key(&sim, key.named("order"), plan.reachable.iter().copied(), plan.reachable.len());
+    // A credential that a second factor keeps from logging in opens nothing.
+    let usable =
+        match crate::common::first_by_key(&sim, key.named("serviced"), plan.serviced.iter().copied(), 1).first() {
+            Some(&d) => sim.steal_credentials(d, plan.group, 1, x.ids.stolen, key.named("theft")) > 0,
+            None => false,
+        };
+    x.order = if usable {
+        crate::common::first_by_key(&sim, key.named("order"), plan.reachable.iter().copied(), plan.reachable.len())
+    } else {
+        Vec::new()
+    };
     if !x.order.is_empty() {
         x.schedule_login(&mut sim, e.instance, 0);
     }

@@ -288,6 +288,11 @@ pub struct RawStaff {
     /// credentials (untrained staff in healthcare: about a third).
     #[serde(default)]
     pub click_rate: Probability,
+    /// Share of those who receive a phishing e-mail and do not click who
+    /// report it, which alerts the security team. Default 0 (assumed:
+    /// untrained staff seldom report).
+    #[serde(default)]
+    pub report_rate: Probability,
     /// Zones whose hosts their accounts log in to (`any` for every zone).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

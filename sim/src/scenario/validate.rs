@@ -317,6 +317,8 @@ pub(super) fn validate(
             count: *g.count.get_ref(),
             email: g.email,
             click_rate: g.click_rate.get(),
+            report_rate: g.report_rate.get(),
+            second_factor_bypass: 1.0,
             logs_in_to,
             services,
             works_in,
