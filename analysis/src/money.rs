@@ -30,19 +30,22 @@ pub enum Category {
     Safety,
     /// Devices rebuilt.
     Rebuilds,
+    /// The security team's hours.
+    Analysts,
     /// A ransom paid.
     Ransom,
 }
 
 impl Category {
     /// Every category, in the order of the columns.
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::Services,
         Category::Downtime,
         Category::Records,
         Category::Breaches,
         Category::Safety,
         Category::Rebuilds,
+        Category::Analysts,
         Category::Ransom,
     ];
 
@@ -55,6 +58,7 @@ impl Category {
             Category::Breaches => "loss_breaches",
             Category::Safety => "loss_safety",
             Category::Rebuilds => "loss_rebuilds",
+            Category::Analysts => "loss_analysts",
             Category::Ransom => "loss_ransom",
         }
     }
@@ -68,6 +72,7 @@ impl Category {
             Category::Breaches => "loss: breach notification and fines",
             Category::Safety => "loss: patient-safety events",
             Category::Rebuilds => "loss: rebuilding devices",
+            Category::Analysts => "loss: security-team hours",
             Category::Ransom => "loss: ransom paid",
         }
     }
@@ -80,6 +85,7 @@ impl Category {
             Category::Breaches => "HIPAA and GDPR notifiable breaches: fixed costs plus fines up to their caps",
             Category::Safety => "patient-safety events, priced per event",
             Category::Rebuilds => "restoration labour per device rebuilt",
+            Category::Analysts => "hours the security team spent on alerts (false alarms too) and responses",
             Category::Ransom => {
                 "the ransom, when an attack the cost model names reached its objective and the policy pays"
             }
@@ -91,7 +97,7 @@ impl Category {
 pub const TOTAL: &str = "loss_total";
 
 /// One trial's losses, by category in [`Category::ALL`] order.
-pub fn trial_losses(model: &Model, costs: &Costs, r: &TrialResult) -> [f64; 7] {
+pub fn trial_losses(model: &Model, costs: &Costs, r: &TrialResult) -> [f64; 8] {
     let s = &model.scenario;
     let o = r.outcome.core();
     let services: f64 = r.service_hours_lost.iter().zip(&costs.service_hour).map(|(h, c)| h * c).sum();
@@ -112,6 +118,7 @@ pub fn trial_losses(model: &Model, costs: &Costs, r: &TrialResult) -> [f64; 7] {
     }
     let safety = o.safety_events as f64 * costs.safety_event;
     let rebuilds = o.rebuilds as f64 * costs.rebuild;
+    let analysts = o.analyst_hours * costs.analyst_hour;
     let ransom = match &costs.ransom {
         Some(ransom) if ransom.paid => {
             let demanded = ransom.attacks.iter().any(|a| {
@@ -123,14 +130,14 @@ pub fn trial_losses(model: &Model, costs: &Costs, r: &TrialResult) -> [f64; 7] {
         }
         _ => 0.0,
     };
-    [services, downtime, records, breaches, safety, rebuilds, ransom]
+    [services, downtime, records, breaches, safety, rebuilds, analysts, ransom]
 }
 
 /// The loss columns of `trials.parquet` (each category, then the total),
 /// or none when the scenario has no cost model.
 pub fn loss_columns(model: &Model, results: &[TrialResult]) -> Vec<Column> {
     let Some(costs) = &model.scenario.costs else { return Vec::new() };
-    let losses: Vec<[f64; 7]> = results.iter().map(|r| trial_losses(model, costs, r)).collect();
+    let losses: Vec<[f64; 8]> = results.iter().map(|r| trial_losses(model, costs, r)).collect();
     let mut columns: Vec<Column> = Category::ALL
         .iter()
         .enumerate()

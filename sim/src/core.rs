@@ -68,6 +68,8 @@ pub(crate) struct Books {
     pub records_exfiltrated: u64,
     pub safety_events: u64,
     pub rebuilds: u64,
+    /// Security-team hours spent.
+    pub analyst_hours: f64,
     /// Per staff group: credentials an attacker holds.
     pub stolen: Vec<u32>,
     /// Per device type: devices working (neither disrupted nor isolated).
@@ -461,6 +463,12 @@ impl Sim<'_, '_> {
         self.change(d, |s| s.default_credentials = false);
         self.core.push(d, kind, None);
         true
+    }
+
+    /// The security team spends `hours` (triaging an alert, false or not;
+    /// answering an incident), counted in the trial's `analyst_hours`.
+    pub fn spend_analyst_hours(&mut self, hours: f64) {
+        self.core.books.analyst_hours += hours;
     }
 
     /// Credentials of `group` an attacker holds now.

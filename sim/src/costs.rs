@@ -26,6 +26,8 @@ pub struct Costs {
     pub safety_event: f64,
     /// Per device rebuilt.
     pub rebuild: f64,
+    /// Per hour of the security team's time.
+    pub analyst_hour: f64,
     /// The ransom demand, if one is modelled.
     pub ransom: Option<Ransom>,
     /// What the design's own measures cost a year, beyond its defences.

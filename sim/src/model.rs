@@ -185,7 +185,7 @@ impl Model {
     }
 }
 
-const CORE_METRICS: [(CoreMetric, MetricSpec); 22] = [
+const CORE_METRICS: [(CoreMetric, MetricSpec); 23] = [
     (
         CoreMetric::Devices,
         MetricSpec::count("devices", "devices in the estate", "devices the scenario places")
@@ -366,6 +366,16 @@ const CORE_METRICS: [(CoreMetric, MetricSpec); 22] = [
         MetricSpec::count("rebuilds", "devices rebuilt", "devices rebuilt clean (a device rebuilt twice counts twice)")
             .unit("devices")
             .lower_is_better(),
+    ),
+    (
+        CoreMetric::AnalystHours,
+        MetricSpec::amount(
+            "analyst_hours",
+            "security-team hours",
+            "hours the security team spent triaging alerts (false ones too) and answering them",
+        )
+        .unit("hours")
+        .lower_is_better(),
     ),
     (
         CoreMetric::Events,

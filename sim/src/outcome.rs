@@ -68,6 +68,8 @@ pub enum CoreMetric {
     ClinicalServiceHoursLost,
     /// Devices rebuilt (a device rebuilt twice counts twice).
     Rebuilds,
+    /// Hours the security team spent on alerts and responses.
+    AnalystHours,
     /// Events the engine processed.
     Events,
 }
@@ -124,6 +126,8 @@ pub struct CoreOutcome {
     pub clinical_service_hours_lost: f64,
     /// Devices rebuilt.
     pub rebuilds: u64,
+    /// Security-team hours spent.
+    pub analyst_hours: f64,
     /// Events the engine processed.
     pub events: u64,
 }
@@ -171,6 +175,7 @@ impl TrialOutcome {
             safety_events: count(CoreMetric::SafetyEvents),
             clinical_service_hours_lost: amount(CoreMetric::ClinicalServiceHoursLost),
             rebuilds: count(CoreMetric::Rebuilds),
+            analyst_hours: self.get(CoreMetric::AnalystHours.id()).as_f64().unwrap_or(0.0),
             events: count(CoreMetric::Events),
         }
     }

@@ -313,6 +313,7 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
         .collect();
     set(CoreMetric::ClinicalServiceHoursLost, MetricValue::Amount(service_hours.iter().sum()));
     set(CoreMetric::Rebuilds, MetricValue::Count(b.rebuilds));
+    set(CoreMetric::AnalystHours, MetricValue::Amount(b.analyst_hours));
     set(CoreMetric::Events, MetricValue::Count(b.events));
     TrialResult {
         outcome: TrialOutcome { trial, values: std::mem::take(&mut core.values) },

@@ -2,8 +2,20 @@
 //! a delay, then rebuilt and returned to service after a restore time,
 //! optionally with every released patch installed. Isolation stops an
 //! infected device from spreading but costs downtime of its own.
+//!
+//! The team may be finite: each responder works one detected device at a
+//! time, from taking it to cutting it off, and the rest wait their turn in
+//! the order they were detected, so a large outbreak outruns a small team.
+//! The team may reset the passwords of every account the attackers hold
+//! once it has cut off a device. A rebuild restores the device's data from
+//! backup where it has one that the attackers have not reached (they reach
+//! the backups by compromising a backup server); without one, the rebuild
+//! takes longer.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+use iomtsim_sim::StaffId;
 
 use iomtsim_sim::prelude::*;
 use serde::Deserialize;
@@ -22,6 +34,30 @@ pub struct IncidentResponseParams {
     /// as before.
     #[serde(default = "yes")]
     pub patch_on_restore: bool,
+    /// Responders, each working one detected device at a time from taking
+    /// it to cutting it off (`isolate_after`). Absent: as many as needed.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>", range(min = 1))]
+    pub responders: Option<Spanned<u32>>,
+    /// Reset the passwords of every staff group whose credentials the
+    /// attackers hold, each time the team cuts off a device. Default false.
+    #[serde(default)]
+    pub reset_credentials: bool,
+    /// Share of devices whose data is backed up. Default 1.
+    #[serde(default = "Probability::one")]
+    pub backup_coverage: Probability,
+    /// The device type that holds the backups: once an attacker has held
+    /// one of them, the backups are gone (encrypted or deleted; 95% of
+    /// hospitals hit by ransomware saw attempts on their backups, two in
+    /// three of them succeeded [S14]). Absent: backups are out of reach.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub backup_server: Option<Spanned<String>>,
+    /// Time from isolation to the device back in service when it has no
+    /// usable backup (rebuilt and its data re-entered). Absent: as
+    /// `restore_time`.
+    #[serde(default)]
+    pub restore_without_backup: Option<Distribution>,
 }
 
 fn yes() -> bool {
@@ -43,6 +79,24 @@ const PATCHED: EventSpec = EventSpec::new(
     "receives its patches while rebuilt",
     "receive their patches while rebuilt",
 );
+const RESET: EventSpec = EventSpec::new(
+    "passwords-reset",
+    "is where the team, having cut it off, resets every password the attackers hold",
+    "are where the team, having cut them off, resets every password the attackers hold",
+);
+const RESETS: MetricSpec = MetricSpec::count(
+    "credentials_reset",
+    "stolen credentials reset",
+    "credentials the attackers held that the team's password resets made worthless",
+)
+.unit("accounts");
+const NO_BACKUP: MetricSpec = MetricSpec::count(
+    "rebuilt_without_backup",
+    "rebuilds without a usable backup",
+    "devices rebuilt with no backup to restore from, theirs never taken or destroyed by the attackers",
+)
+.unit("devices")
+.lower_is_better();
 const ISOLATIONS: MetricSpec =
     MetricSpec::count("isolations", "isolations", "devices the team cut off the network (each isolation counts)")
         .unit("devices");
@@ -59,14 +113,45 @@ impl PluginSpec for IncidentResponseFactory {
     fn configure(
         params: IncidentResponseParams,
         _: &Section<'_>,
-        _: &Scenario,
+        scenario: &Scenario,
     ) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
-        Ok(Box::new(IncidentResponse { params: Arc::new(params) }))
+        let mut problems = Vec::new();
+        if let Some(n) = &params.responders
+            && *n.get_ref() == 0
+        {
+            problems.push(
+                Diagnostic::at(n.span(), "a team of no responders answers nothing")
+                    .with_help("give at least 1, or leave `responders` out for as many as needed"),
+            );
+        }
+        let backup_servers = match &params.backup_server {
+            Some(t) => match scenario.device_type_ref(t) {
+                Ok(t) => {
+                    (0..scenario.device_count()).filter(|&d| scenario.devices[d as usize].device_type == t).collect()
+                }
+                Err(d) => {
+                    problems.push(d);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let responders = params.responders.as_ref().map(|n| *n.get_ref());
+        Ok(Box::new(IncidentResponse {
+            params: Arc::new(params),
+            responders,
+            backup_servers: Arc::new(backup_servers),
+        }))
     }
 }
 
 struct IncidentResponse {
     params: Arc<IncidentResponseParams>,
+    responders: Option<u32>,
+    backup_servers: Arc<Vec<DeviceIndex>>,
 }
 
 #[derive(Clone, Copy)]
@@ -76,14 +161,24 @@ struct Ids {
     isolated: EventKindId,
     rebuilt: EventKindId,
     patched: EventKindId,
+    reset: EventKindId,
     isolations: MetricId,
     restorations: MetricId,
+    resets: MetricId,
+    no_backup: MetricId,
 }
 
-/// One instance's parameters and ids, for its handlers.
+/// One instance's parameters and ids, for its handlers, and its team's
+/// state in the trial.
 struct Team {
     params: Arc<IncidentResponseParams>,
     ids: Ids,
+    responders: Option<u32>,
+    backup_servers: Arc<Vec<DeviceIndex>>,
+    /// Responders working a device now.
+    busy: u32,
+    /// Detected devices waiting for a responder, with their epoch then.
+    queue: VecDeque<(DeviceIndex, u64)>,
 }
 
 impl Plugin for IncidentResponse {
@@ -96,14 +191,28 @@ impl Plugin for IncidentResponse {
             isolated: b.event(ISOLATED),
             rebuilt: b.event(REBUILT),
             patched: b.event(PATCHED),
+            reset: b.event(RESET),
             isolations: b.metric(ISOLATIONS),
             restorations: b.metric(RESTORATIONS),
+            resets: b.metric(RESETS),
+            no_backup: b.metric(NO_BACKUP),
         };
         b.story("isolated {isolations} {isolations|device|devices} and rebuilt {restorations} by the end of the trial");
         b.init_resource::<Instances<Team>>();
-        let (params, me) = (self.params.clone(), b.instance());
+        let (params, me, responders, servers) =
+            (self.params.clone(), b.instance(), self.responders, self.backup_servers.clone());
         b.on_trial_start(move |mut teams: ResMut<Instances<Team>>| {
-            teams.insert(me, Team { params: params.clone(), ids });
+            teams.insert(
+                me,
+                Team {
+                    params: params.clone(),
+                    ids,
+                    responders,
+                    backup_servers: servers.clone(),
+                    busy: 0,
+                    queue: VecDeque::new(),
+                },
+            );
         });
     }
 }
@@ -114,22 +223,64 @@ fn key(sim: &Sim, e: &Event, epoch: u64) -> Key {
     sim.key(e.instance).and(sim.state(e.target).cause).with(epoch)
 }
 
-fn plan_isolation(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
-    let team = teams.get(e.instance);
+/// A device is detected: a free responder takes it, or it waits its turn.
+fn plan_isolation(In(e): In<Event>, mut sim: Sim, mut teams: ResMut<Instances<Team>>) {
+    let team = teams.get_mut(e.instance);
     let epoch = u64::from(sim.state(e.target).epoch);
-    let delay = team.params.isolate_after.draw(key(&sim, &e, epoch).named("isolate"));
-    sim.schedule_in(delay, team.ids.isolate, e.target, epoch);
+    if team.responders.is_some_and(|n| team.busy >= n) {
+        team.queue.push_back((e.target, epoch));
+        return;
+    }
+    take(&mut sim, team, e.instance, e.target, epoch);
 }
 
-fn isolate_device(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
-    let team = teams.get(e.instance);
+/// A responder takes device `d`: it is cut off after the isolation delay,
+/// which the responder spends on it.
+fn take(sim: &mut Sim, team: &mut Team, me: InstanceId, d: DeviceIndex, epoch: u64) {
+    team.busy += 1;
+    let key = sim.key(me).and(sim.state(d).cause).with(epoch);
+    let delay = team.params.isolate_after.draw(key.named("isolate"));
+    sim.spend_analyst_hours(delay.as_hours_f64());
+    sim.schedule_in(delay, team.ids.isolate, d, epoch);
+}
+
+fn isolate_device(In(e): In<Event>, mut sim: Sim, mut teams: ResMut<Instances<Team>>) {
+    let team = teams.get_mut(e.instance);
+    team.busy -= 1;
+    // The responder takes the next device still compromised as detected.
+    while let Some((d, epoch)) = team.queue.pop_front() {
+        let s = sim.state(d);
+        if u64::from(s.epoch) == epoch && !s.isolated {
+            take(&mut sim, team, e.instance, d, epoch);
+            break;
+        }
+    }
     if u64::from(sim.state(e.target).epoch) != e.tag {
         return; // rebuilt since
     }
     if sim.isolate(e.target, team.ids.isolated) {
         sim.add(team.ids.isolations, 1);
     }
-    let delay = team.params.restore_time.draw(key(&sim, &e, e.tag).named("restore"));
+    if team.params.reset_credentials {
+        let mut reset = 0;
+        for g in 0..sim.scenario().staff.len() {
+            reset += sim.revoke_credentials(StaffId(g as u16));
+        }
+        if reset > 0 {
+            sim.record(e.target, team.ids.reset);
+            sim.add(team.ids.resets, u64::from(reset));
+        }
+    }
+    let key = key(&sim, &e, e.tag);
+    let backed_up = key.named("backup").bernoulli(team.params.backup_coverage.get())
+        && !team.backup_servers.iter().any(|&b| sim.state(b).ever_compromised);
+    let delay = match (&team.params.restore_without_backup, backed_up) {
+        (Some(without), false) => without.draw(key.named("restore")),
+        _ => team.params.restore_time.draw(key.named("restore")),
+    };
+    if !backed_up {
+        sim.add(team.ids.no_backup, 1);
+    }
     sim.schedule_in(delay, team.ids.restore, e.target, e.tag);
 }
 
@@ -195,6 +346,81 @@ mod tests {
             0,
             "rebuilt and patched hosts are immune"
         );
+    }
+
+    #[test]
+    fn a_small_team_falls_behind_a_large_outbreak() {
+        let team = |n: &str| {
+            lan(
+                300,
+                "-60d",
+                "",
+                "",
+                &format!(
+                    "[defences.monitoring]\ntime_to_detect = \"1h\"\ntriage_hours = 0.0\n[defences.incident_response]\n\
+                     isolate_after = \"2h\"\nrestore_time = \"100d\"\n{n}"
+                ),
+            )
+            .replace("scans_per_hour = 2.0", "scans_per_hour = 0.3")
+        };
+        let (one, many) = (run(&team("responders = 1"), 40, false), run(&team(""), 40, false));
+        assert_clearly_below(compromised(&many), compromised(&one), "compromised with a team as large as needed");
+        // Each isolation took its responder two hours (the last may still
+        // be under way when the trial ends).
+        for r in &one {
+            let (hours, isolated) = (r.outcome.core().analyst_hours, r.outcome.core().isolated as f64);
+            assert!(hours >= 2.0 * isolated && hours <= 2.0 * (isolated + 1.0), "{hours} h for {isolated}");
+        }
+        let err = load_error(&team("responders = 0"));
+        assert!(err.contains("a team of no responders"), "{err}");
+    }
+
+    #[test]
+    fn resetting_passwords_stops_the_operator_using_them() {
+        let base = without(include_str!("../../../scenarios/defences/mfa.toml"), "defences.mfa");
+        let respond = |reset: bool| {
+            format!(
+                "{base}\n[defences.monitoring]\ncoverage = 0.5\ntime_to_detect = {{ dist = \"exponential\", mean = \"2d\" }}\n\
+                 [defences.incident_response]\nisolate_after = \"1h\"\nrestore_time = \"1d\"\nreset_credentials = {reset}\n"
+            )
+        };
+        let (with, without_reset) = (respond(true), respond(false));
+        let (a, b) = (run(&with, 100, false), run(&without_reset, 100, false));
+        let moves = |t: &str, r: &[_]| mean_ci(&metric(t, r, "phishing.lateral_moves"));
+        assert_clearly_below(moves(&with, &a), moves(&without_reset, &b), "lateral moves with password resets");
+        assert!(metric(&with, &a, "incident_response.credentials_reset").iter().any(|&n| n > 0.0));
+        // The clicks are the same people's either way.
+        assert_eq!(metric(&with, &a, "phishing.clicks"), metric(&without_reset, &b, "phishing.clicks"));
+    }
+
+    #[test]
+    fn without_a_usable_backup_a_rebuild_takes_longer() {
+        let backups = |extra: &str| {
+            lan(
+                100,
+                "-60d",
+                "",
+                "",
+                &format!("{}\nrestore_without_backup = \"10d\"\n{extra}", response("\"0s\"", "\"1d\"", true)),
+            )
+            .replace("duration = \"10d\"", "duration = \"30d\"")
+        };
+        let downtime = |r: &[iomtsim_sim::TrialResult]| {
+            mean_ci(&r.iter().map(|t| t.outcome.core().downtime_device_hours).collect::<Vec<_>>())
+        };
+        let (kept, none) = (run(&backups(""), 20, false), run(&backups("backup_coverage = 0.0"), 20, false));
+        assert_clearly_below(downtime(&kept), downtime(&none), "downtime with backups");
+        // The hosts hold their own backups: the worm that takes them takes
+        // the backups too.
+        let reached = backups("backup_server = \"host\"");
+        let results = run(&reached, 20, false);
+        let no_backup = metric(&reached, &results, "incident_response.rebuilt_without_backup");
+        let restored = metric(&reached, &results, "incident_response.restorations");
+        assert!(no_backup.iter().zip(&restored).all(|(a, b)| a == b && *a > 0.0));
+        // Backups change how long a rebuild takes, not who falls.
+        for (a, b) in kept.iter().zip(&none) {
+            assert_eq!(a.outcome.core().compromised, b.outcome.core().compromised);
+        }
     }
 
     #[test]

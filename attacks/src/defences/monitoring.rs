@@ -1,6 +1,13 @@
 //! Monitoring (an IDS, EDR or log review): a compromise in a watched zone
-//! is seen, with the zone's coverage as probability, after a time to
-//! detect. What happens next is incident response's business.
+//! is seen, with the zone's coverage (and, where the table says, the
+//! technique's detection rate) as probability, after a time to detect. An
+//! alert becomes a detection only if somebody acts on it: a monitor-only
+//! deployment (as at the HSE, whose antivirus alerts nobody followed up
+//! [S9]) raises alerts and detects nothing. Every alert looked at, false
+//! alarms too, costs the security team triage time. A signature detector
+//! (a few techniques, few false alarms) and an anomaly detector (any
+//! technique, many false alarms) are two instances of this mechanism.
+//! What happens after a detection is incident response's business.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,6 +29,33 @@ pub struct MonitoringParams {
     pub zones: BTreeMap<Spanned<String>, Probability>,
     /// Time from compromise to detection, when it is seen.
     pub time_to_detect: Distribution,
+    /// Probability of seeing a compromise made by each ATT&CK technique,
+    /// by id (e.g. `{ T1210 = 0.9, T1021 = 0.2 }`), multiplying the zone's
+    /// coverage; techniques not listed are seen with `other_techniques`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Probability>")]
+    pub techniques: BTreeMap<Spanned<String>, Probability>,
+    /// Probability of seeing a compromise by a technique `techniques` does
+    /// not list (or by no technique). Default 1.
+    #[serde(default = "Probability::one")]
+    pub other_techniques: Probability,
+    /// Share of alerts somebody acts on. Default 1; 0 is monitor-only: the
+    /// alerts are raised and nobody follows them up.
+    #[serde(default = "Probability::one")]
+    pub acted_on: Probability,
+    /// False alarms a day, each triaged like a true alert. Default 0.
+    #[serde(default)]
+    #[schemars(with = "f64")]
+    pub false_alarms_per_day: Option<Spanned<f64>>,
+    /// Security-team hours to triage one alert, true or false. Default 0.5
+    /// (assumed).
+    #[serde(default = "default_triage")]
+    #[schemars(with = "f64")]
+    pub triage_hours: Spanned<f64>,
+}
+
+fn default_triage() -> Spanned<f64> {
+    Spanned::new(0..0, 0.5)
 }
 
 /// Registers the `monitoring` mechanism.
@@ -29,6 +63,22 @@ pub struct MonitoringFactory;
 
 const ALERT: EventSpec =
     EventSpec::new("alert", "is found compromised by monitoring", "are found compromised by monitoring");
+const IGNORED: EventSpec =
+    EventSpec::new("alert-ignored", "raises an alert that nobody acts on", "raise alerts that nobody acts on");
+const IGNORED_ALERTS: MetricSpec = MetricSpec::count(
+    "alerts_ignored",
+    "alerts nobody acted on",
+    "true alerts of compromises that nobody followed up (monitor-only, or lost in the noise)",
+)
+.unit("alerts")
+.lower_is_better();
+const FALSE_ALARMS: MetricSpec = MetricSpec::count(
+    "false_alarms",
+    "false alarms",
+    "alerts of compromises that never happened, raised during the trial",
+)
+.unit("alerts")
+.lower_is_better();
 const DETECTIONS: MetricSpec = MetricSpec::count(
     "detections",
     "compromises monitoring detected",
@@ -55,16 +105,72 @@ impl PluginSpec for MonitoringFactory {
                 Err(d) => problems.push(d),
             }
         }
+        let mut techniques = Vec::new();
+        for (id, p) in &params.techniques {
+            match iomtsim_sim::TECHNIQUES.iter().find(|(t, _, _)| t == id.get_ref()) {
+                Some((t, _, _)) => techniques.push((*t, p.get())),
+                None => problems.push(
+                    Diagnostic::at(id.span(), format!("unknown ATT&CK technique `{}`", id.get_ref())).with_help(
+                        format!(
+                            "the techniques the attacks use are: {}",
+                            iomtsim_sim::TECHNIQUES.iter().map(|(t, _, _)| *t).collect::<Vec<_>>().join(", ")
+                        ),
+                    ),
+                ),
+            }
+        }
+        let false_alarms = params.false_alarms_per_day.as_ref().map_or(0.0, |r| *r.get_ref());
+        if let Some(r) = &params.false_alarms_per_day
+            && !(false_alarms.is_finite() && (0.0..=100_000.0).contains(&false_alarms))
+        {
+            problems.push(Diagnostic::at(
+                r.span(),
+                format!("false_alarms_per_day must be between 0 and 100,000, found {false_alarms}"),
+            ));
+        }
+        let triage = *params.triage_hours.get_ref();
+        if !(triage.is_finite() && (0.0..=1_000.0).contains(&triage)) {
+            problems.push(Diagnostic::at(
+                params.triage_hours.span(),
+                format!("triage_hours must be between 0 and 1,000, found {triage}"),
+            ));
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Box::new(Monitoring { plan: Arc::new(Plan { coverage, time_to_detect: params.time_to_detect }) }))
+        Ok(Box::new(Monitoring {
+            plan: Arc::new(Plan {
+                coverage,
+                time_to_detect: params.time_to_detect,
+                techniques,
+                other_techniques: params.other_techniques.get(),
+                acted_on: params.acted_on.get(),
+                false_alarms_per_day: false_alarms,
+                triage_hours: triage,
+            }),
+        }))
     }
 }
 
 struct Plan {
     coverage: Vec<f64>,
     time_to_detect: Distribution,
+    /// Detection rate per technique listed.
+    techniques: Vec<(&'static str, f64)>,
+    other_techniques: f64,
+    acted_on: f64,
+    false_alarms_per_day: f64,
+    triage_hours: f64,
+}
+
+impl Plan {
+    /// Probability of seeing a compromise in `zone` by `technique`.
+    fn sees(&self, zone: usize, technique: Option<&str>) -> f64 {
+        let by_technique = technique
+            .and_then(|t| self.techniques.iter().find(|(x, _)| *x == t))
+            .map_or(self.other_techniques, |(_, p)| *p);
+        self.coverage[zone] * by_technique
+    }
 }
 
 struct Monitoring {
@@ -76,7 +182,9 @@ struct Watch {
     plan: Arc<Plan>,
     detect: HandlerId,
     alert: EventKindId,
+    ignored: EventKindId,
     detections: MetricId,
+    ignored_alerts: MetricId,
 }
 
 impl Plugin for Monitoring {
@@ -85,12 +193,20 @@ impl Plugin for Monitoring {
         b.on_transition(Transition::Compromised, seen);
         let detect = b.handler("monitoring.detect", detect_compromise);
         let alert = b.event(ALERT);
+        let ignored = b.event(IGNORED);
         let detections = b.metric(DETECTIONS);
-        b.story("detected {detections} {detections|compromise|compromises}");
+        let ignored_alerts = b.metric(IGNORED_ALERTS);
+        let false_alarms = b.metric(FALSE_ALARMS);
+        b.story(
+            "detected {detections} {detections|compromise|compromises}; {alerts_ignored} \
+             {alerts_ignored|alert|alerts} went unheeded, beside {false_alarms} false \
+             {false_alarms|alarm|alarms}",
+        );
         b.init_resource::<Instances<Watch>>();
         let (plan, me) = (self.plan.clone(), b.instance());
-        b.on_trial_start(move |mut watches: ResMut<Instances<Watch>>| {
-            watches.insert(me, Watch { plan: plan.clone(), detect, alert, detections });
+        b.on_trial_start(move |mut sim: Sim, mut watches: ResMut<Instances<Watch>>| {
+            watches.insert(me, Watch { plan: plan.clone(), detect, alert, ignored, detections, ignored_alerts });
+            raise_false_alarms(&mut sim, me, &plan, false_alarms);
         });
     }
 }
@@ -102,20 +218,54 @@ fn compromise_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>
     let w = watches.get(e.instance);
     let d = e.target;
     let zone = usize::from(sim.device(d).zone.0);
+    let technique = sim.event_kind(EventKindId(e.tag as u16)).technique;
     let epoch = u64::from(sim.state(d).epoch);
     let key = sim.key(e.instance).and(sim.state(d).cause);
-    if key.named("seen").bernoulli(w.plan.coverage[zone]) {
+    if key.named("seen").bernoulli(w.plan.sees(zone, technique)) {
         let delay = w.plan.time_to_detect.draw(key.named("delay"));
         sim.schedule_in(delay, w.detect, d, epoch);
     }
 }
 
+/// The alert is raised: somebody acts on it (and spends the triage time),
+/// and the compromise is detected; or nobody does.
 fn detect_compromise(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>>) {
     let w = watches.get(e.instance);
     let s = sim.state(e.target);
-    if s.compromised && u64::from(s.epoch) == e.tag && sim.detect(e.target, w.alert) {
+    if !s.compromised || u64::from(s.epoch) != e.tag {
+        return;
+    }
+    let key = sim.key(e.instance).and(s.cause);
+    if !key.named("acted-on").bernoulli(w.plan.acted_on) {
+        sim.record(e.target, w.ignored);
+        sim.add(w.ignored_alerts, 1);
+        return;
+    }
+    sim.spend_analyst_hours(w.plan.triage_hours);
+    if sim.detect(e.target, w.alert) {
         sim.add(w.detections, 1);
     }
+}
+
+/// The trial's false alarms: a Poisson count over the trial, each looked
+/// at (with the share of alerts acted on) for the triage time.
+fn raise_false_alarms(sim: &mut Sim, me: InstanceId, plan: &Plan, metric: MetricId) {
+    if plan.false_alarms_per_day <= 0.0 {
+        return;
+    }
+    let key = sim.key(me).named("false-alarms");
+    let days = sim.horizon().as_hours_f64() / 24.0;
+    let (mut t, mut n, mut triaged) = (0.0, 0u64, 0u64);
+    loop {
+        t += key.with(n).exp1() / plan.false_alarms_per_day;
+        if t > days {
+            break;
+        }
+        triaged += u64::from(key.with(n).named("acted-on").bernoulli(plan.acted_on));
+        n += 1;
+    }
+    sim.add(metric, n);
+    sim.spend_analyst_hours(triaged as f64 * plan.triage_hours);
 }
 
 #[cfg(test)]
@@ -183,6 +333,75 @@ mod tests {
             assert_eq!(r.outcome.core().first_compromise_h, Some(5.0));
             assert_eq!(r.outcome.core().time_to_detect_h, Some(2.0));
             assert_eq!(r.outcome.get(detections).count(), r.outcome.core().compromised, "each compromise is seen");
+        }
+    }
+
+    #[test]
+    fn alerts_nobody_acts_on_detect_nothing() {
+        // Monitor-only: every compromise raises an alert, and the outbreak
+        // runs as if nobody watched.
+        let only = format!("[defences.monitoring]\ntime_to_detect = \"1h\"\nacted_on = 0.0\n{RESPOND}");
+        let (watched, unwatched) =
+            (run(&lan(300, "-60d", "", "", &only), 30, false), run(&lan(300, "-60d", "", "", RESPOND), 30, false));
+        let text = lan(300, "-60d", "", "", &only);
+        let ignored = metric(&text, &watched, "monitoring.alerts_ignored");
+        for ((a, b), n) in watched.iter().zip(&unwatched).zip(&ignored) {
+            assert!(!a.outcome.core().detected);
+            assert_eq!(a.outcome.core().compromised, b.outcome.core().compromised);
+            assert!(*n > 0.0, "the alerts were raised");
+            assert_eq!(a.outcome.core().analyst_hours, 0.0, "nobody looked at them");
+        }
+    }
+
+    #[test]
+    fn a_technique_the_detector_does_not_know_goes_unseen() {
+        // The worm's exploit is T1210; a detector blind to it sees only
+        // the entry device, which fell some other way.
+        let blind =
+            lan(100, "-60d", "", "", "[defences.monitoring]\ntime_to_detect = \"1h\"\ntechniques = { T1210 = 0.0 }");
+        let results = run(&blind, 10, false);
+        for (r, n) in results.iter().zip(metric(&blind, &results, "monitoring.detections")) {
+            assert!(r.outcome.core().compromised > 50 && n == 1.0, "{n}");
+        }
+        let only = lan(
+            100,
+            "-60d",
+            "",
+            "",
+            "[defences.monitoring]\ntime_to_detect = \"1h\"\ntechniques = { T1210 = 1.0 }\nother_techniques = 0.0",
+        );
+        let results = run(&only, 10, false);
+        for (r, n) in results.iter().zip(metric(&only, &results, "monitoring.detections")) {
+            assert_eq!(n, (r.outcome.core().compromised - 1) as f64, "all but the entry");
+        }
+        let err = load_error(&lan(
+            10,
+            "-60d",
+            "",
+            "",
+            "[defences.monitoring]\ntime_to_detect = \"1h\"\ntechniques = { T9999 = 1.0 }",
+        ));
+        assert!(err.contains("unknown ATT&CK technique `T9999`"), "{err}");
+    }
+
+    #[test]
+    fn false_alarms_cost_analyst_hours_and_nothing_else() {
+        let noisy = lan(
+            300,
+            "-60d",
+            "",
+            "",
+            "[defences.monitoring]\ntime_to_detect = \"1h\"\nfalse_alarms_per_day = 10.0\ntriage_hours = 0.5",
+        );
+        let quiet = lan(300, "-60d", "", "", "[defences.monitoring]\ntime_to_detect = \"1h\"\ntriage_hours = 0.5");
+        let (a, b) = (run(&noisy, 30, false), run(&quiet, 30, false));
+        let alarms = metric(&noisy, &a, "monitoring.false_alarms");
+        let (n, _) = mean_ci(&alarms);
+        assert!((n - 100.0).abs() < 10.0, "ten a day for ten days: {n}");
+        for ((x, y), f) in a.iter().zip(&b).zip(&alarms) {
+            assert_eq!(x.outcome.core().compromised, y.outcome.core().compromised);
+            let extra = x.outcome.core().analyst_hours - y.outcome.core().analyst_hours;
+            assert!((extra - 0.5 * f).abs() < 1e-9, "half an hour per false alarm");
         }
     }
 

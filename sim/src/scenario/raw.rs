@@ -437,6 +437,11 @@ pub struct RawCosts {
     #[serde(default = "no_money")]
     #[schemars(with = "f64")]
     pub rebuild: Spanned<f64>,
+    /// Per hour of the security team's time: triaging alerts (false alarms
+    /// too) and answering incidents.
+    #[serde(default = "no_money")]
+    #[schemars(with = "f64")]
+    pub analyst_hour: Spanned<f64>,
     /// A ransom demanded when any of the named attacks reaches its
     /// objective, paid or not as the hospital's policy says.
     #[serde(default)]

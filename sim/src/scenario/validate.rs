@@ -497,6 +497,7 @@ fn costs(
     let record = money(&raw.record, "record");
     let safety_event = money(&raw.safety_event, "safety_event");
     let rebuild = money(&raw.rebuild, "rebuild");
+    let analyst_hour = money(&raw.analyst_hour, "analyst_hour");
     let design_cost_per_year = money(&raw.design_cost_per_year, "design_cost_per_year");
     let design_one_off_cost = money(&raw.design_one_off_cost, "design_one_off_cost");
     let ransom = raw.ransom.as_ref().map(|r| super::super::costs::Ransom {
@@ -552,6 +553,7 @@ fn costs(
         gdpr_breach,
         safety_event,
         rebuild,
+        analyst_hour,
         ransom,
         design_cost_per_year,
         design_one_off_cost,
