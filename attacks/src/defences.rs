@@ -2,6 +2,7 @@
 //! reachability, a credential or a count the threats use. One module each.
 
 pub mod audit;
+pub mod audit_log;
 pub mod encryption;
 pub mod incident_response;
 pub mod mfa;

@@ -38,6 +38,7 @@ pub fn registry() -> Registry {
         &defences::training::TrainingFactory,
         &defences::segmentation::SegmentationFactory,
         &defences::audit::AuditFactory,
+        &defences::audit_log::AuditLogFactory,
     ];
     #[cfg(test)]
     mechanisms.push(&probe::ProbeFactory);

@@ -70,6 +70,8 @@ pub(crate) struct Books {
     pub rebuilds: u64,
     /// Security-team hours spent.
     pub analyst_hours: f64,
+    /// Per instance, when its activity was exposed, if it was.
+    pub exposed: Vec<Option<SimTime>>,
     /// Per staff group: credentials an attacker holds.
     pub stolen: Vec<u32>,
     /// Per device type: devices working (neither disrupted nor isolated).
@@ -106,6 +108,7 @@ impl TrialCore {
         let s = &model.scenario;
         let books = Books {
             stolen: vec![0; s.staff.len()],
+            exposed: vec![None; model.instances.len()],
             working: model.devices_of_type.clone(),
             service_down_since: vec![None; s.clinical_services.len()],
             service_lost: vec![SimDuration::ZERO; s.clinical_services.len()],
@@ -469,6 +472,26 @@ impl Sim<'_, '_> {
     /// answering an incident), counted in the trial's `analyst_hours`.
     pub fn spend_analyst_hours(&mut self, hours: f64) {
         self.core.books.analyst_hours += hours;
+    }
+
+    /// The activity of attack instance `i` has been found out (in the logs,
+    /// in a report), as event `kind` about device `d` says: what the attack
+    /// does about it (an insider's account suspended) is its own business.
+    /// Returns false if it had been found out already.
+    pub fn expose(&mut self, i: InstanceId, d: DeviceIndex, kind: EventKindId) -> bool {
+        let now = self.core.now;
+        let slot = &mut self.core.books.exposed[usize::from(i.0)];
+        if slot.is_some() {
+            return false;
+        }
+        *slot = Some(now);
+        self.core.push(d, kind, None);
+        true
+    }
+
+    /// Whether the activity of instance `i` has been found out.
+    pub fn exposed(&self, i: InstanceId) -> bool {
+        self.core.books.exposed[usize::from(i.0)].is_some()
     }
 
     /// Credentials of `group` an attacker holds now.

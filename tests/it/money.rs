@@ -28,11 +28,11 @@ fn text(relative: &str) -> String {
     std::fs::read_to_string(root().join(relative)).expect("scenario readable")
 }
 
-fn losses(engine: &iomtsim_sim::Engine, costs: &Costs, results: &[TrialResult]) -> Vec<[f64; 7]> {
+fn losses(engine: &iomtsim_sim::Engine, costs: &Costs, results: &[TrialResult]) -> Vec<[f64; 8]> {
     results.iter().map(|r| trial_losses(engine.model(), costs, r)).collect()
 }
 
-fn column(l: &[[f64; 7]], c: Category) -> Vec<f64> {
+fn column(l: &[[f64; 8]], c: Category) -> Vec<f64> {
     let i = Category::ALL.iter().position(|x| *x == c).unwrap();
     l.iter().map(|x| x[i]).collect()
 }
@@ -93,4 +93,27 @@ fn a_year_without_attacks_costs_only_the_defences() {
     assert_eq!(calm, 0.0);
     // 20k a year plus 60k once, written off over five years.
     assert_eq!(defence_cost_per_year(eq.scenario()), 20_000.0 + 60_000.0 / 5.0);
+}
+
+#[test]
+fn false_alarms_cost_the_analysts_time_and_nothing_else() {
+    // The monitoring teaching scenario prices an analyst's hour. Its false
+    // alarms add to what the security team costs, and to nothing else.
+    let noisy = text("scenarios/defences/monitoring.toml");
+    let quiet = noisy.replace("false_alarms_per_day = 2.0", "false_alarms_per_day = 0.0");
+    assert_ne!(noisy, quiet);
+    let (en, eq) = (engine_from_text("noisy.toml", &noisy), engine_from_text("quiet.toml", &quiet));
+    let (rn, rq) = (run(&en, 40, 0), run(&eq, 40, 0));
+    let costs = en.scenario().costs.clone().expect("a cost model");
+    let (ln, lq) = (losses(&en, &costs, &rn), losses(&eq, &costs, &rq));
+    for (a, b) in ln.iter().zip(&lq) {
+        for (i, c) in Category::ALL.iter().enumerate() {
+            if *c == Category::Analysts {
+                // 14 days at two a day, half an hour each at £60 an hour.
+                assert!(a[i] - b[i] > 300.0 && a[i] - b[i] < 1_400.0, "false alarms cost {}", a[i] - b[i]);
+            } else {
+                assert_eq!(a[i], b[i], "{c:?}");
+            }
+        }
+    }
 }

@@ -319,6 +319,34 @@ mod tests {
         )
     }
 
+    const SCENARIO: &str = include_str!("../../../scenarios/defences/incident_response.toml");
+
+    #[test]
+    fn the_shipped_team_contains_the_outbreak_and_unreachable_backups_shorten_the_rebuilds() {
+        let bare = without(SCENARIO, "defences.incident_response");
+        let (on, off) = (run(SCENARIO, 100, false), run(&bare, 100, false));
+        assert_clearly_below(compromised(&on), compromised(&off), "compromised with a response team");
+        let downtime = |r: &[iomtsim_sim::TrialResult]| {
+            mean_ci(&r.iter().map(|t| t.outcome.core().downtime_device_hours).collect::<Vec<_>>())
+        };
+        let bigger = SCENARIO.replace("responders = 1 ", "responders = 20 ");
+        assert_ne!(bigger, SCENARIO);
+        let more = run(&bigger, 100, false);
+        assert_clearly_below(downtime(&more), downtime(&on), "downtime with twenty responders");
+        // The backup server off the file-sharing network: the worm cannot
+        // reach the backups, and every rebuild restores from them.
+        let safe = SCENARIO.replace(
+            "id = \"backup-server\"\nname = \"Backup server\"\nservices = [\"smb\", \"https\"]",
+            "id = \"backup-server\"\nname = \"Backup server\"\nservices = [\"https\"]",
+        );
+        assert_ne!(safe, SCENARIO);
+        let kept = run(&safe, 100, false);
+        let lost = |t: &str, r: &[_]| mean_ci(&metric(t, r, "incident_response.rebuilt_without_backup"));
+        assert_eq!(lost(&safe, &kept).0, 0.0);
+        assert!(lost(SCENARIO, &on).0 > 0.0);
+        assert_clearly_below(downtime(&kept), downtime(&on), "downtime with backups out of reach");
+    }
+
     #[test]
     fn faster_isolation_contains_the_outbreak() {
         let fast = run(&lan(300, "-60d", "", "", &response("\"0s\"", "\"100d\"", true)), 60, false);

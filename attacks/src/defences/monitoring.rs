@@ -336,6 +336,25 @@ mod tests {
         }
     }
 
+    const SCENARIO: &str = include_str!("../../../scenarios/defences/monitoring.toml");
+
+    #[test]
+    fn the_shipped_monitoring_contains_the_worm_and_costs_analyst_hours() {
+        let bare = without(SCENARIO, "defences.monitoring");
+        let ignored = SCENARIO.replace("acted_on = 1.0", "acted_on = 0.0");
+        let (on, off, only) = (run(SCENARIO, 100, false), run(&bare, 100, false), run(&ignored, 100, false));
+        assert_clearly_below(compromised(&on), compromised(&off), "compromised under monitoring");
+        let hours = |r: &[iomtsim_sim::TrialResult]| {
+            mean_ci(&r.iter().map(|t| t.outcome.core().analyst_hours).collect::<Vec<_>>())
+        };
+        assert_clearly_below(hours(&off), hours(&on), "analyst hours without monitoring");
+        // Monitor-only: the same trials as no monitoring at all.
+        for (a, b) in only.iter().zip(&off) {
+            assert_eq!(a.outcome.core().compromised, b.outcome.core().compromised);
+            assert!(!a.outcome.core().detected);
+        }
+    }
+
     #[test]
     fn alerts_nobody_acts_on_detect_nothing() {
         // Monitor-only: every compromise raises an alert, and the outbreak

@@ -267,6 +267,21 @@ mod tests {
         }
     }
 
+    const SCENARIO: &str = include_str!("../../../scenarios/defences/patching.toml");
+
+    #[test]
+    fn the_shipped_programme_and_its_emergency_cut_the_outbreak() {
+        let bare = without(SCENARIO, "defences.patching");
+        let calm = SCENARIO.replace("emergency_lag = ", "# emergency_lag = ");
+        let (on, off, no_emergency) = (run(SCENARIO, 100, false), run(&bare, 100, false), run(&calm, 100, false));
+        assert_clearly_below(compromised(&on), compromised(&no_emergency), "compromised with the emergency");
+        assert_clearly_below(compromised(&no_emergency), compromised(&off), "compromised with the programme");
+        // Patching changes who can fall, not when the worm arrives.
+        for (a, b) in on.iter().zip(&off) {
+            assert_eq!(a.outcome.core().first_compromise_h, b.outcome.core().first_compromise_h);
+        }
+    }
+
     #[test]
     fn emergency_patching_after_a_detection_saves_the_rest() {
         // A programme too slow to matter, and monitoring that sees some

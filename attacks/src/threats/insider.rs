@@ -17,6 +17,9 @@
 //! is skipped. Among those it moves from device to device in an order drawn
 //! for that insider and day, and never opens the same record twice.
 //!
+//! Once its misuse is found out (a review of the access logs, say), the
+//! insiders' accounts are suspended: they browse no more.
+//!
 //! What it reads counts twice over: `records_browsed` counts every record
 //! each insider opened; the estate's `records_exfiltrated` (through
 //! [`Sim::exfiltrate`], which also keeps the breach flags) counts each
@@ -309,7 +312,13 @@ fn begin(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Snooping>>) {
 
 /// Account `e.target` browses for the `e.tag`-th time, then plans its next
 /// session.
+///
+/// Once the misuse has been found out ([`Sim::exposed`]), the insiders'
+/// accounts are suspended and they browse no more.
 fn browse(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Snooping>>) {
+    if sim.exposed(e.instance) {
+        return;
+    }
     let s = all.get_mut(e.instance);
     let plan = s.plan.clone();
     let (i, k) = (e.target as usize, e.tag);
