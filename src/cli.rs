@@ -28,6 +28,10 @@ pub enum Command {
     /// Run several designs with the same random trials and write a report
     /// comparing them (report.html, comparison.parquet).
     Compare(CompareArgs),
+    /// Weigh each defence of a scenario against each of its attacks: run it
+    /// as written and without each defence in turn, and write the table and
+    /// heat map of what each one changes (matrix.parquet, plots/defence_matrix).
+    Matrix(MatrixArgs),
     /// Tell one trial as a story, in time order and plain words.
     Explain(ExplainArgs),
     /// Redraw the plots of a finished run from its datasets.
@@ -129,6 +133,33 @@ pub struct CompareArgs {
     /// report, however significant.
     #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = parse_percent)]
     pub min_effect: f64,
+}
+
+/// `iomtsim matrix`.
+#[derive(Args)]
+pub struct MatrixArgs {
+    /// Scenario file; without one, the reference hospital's year with every
+    /// defence (scenarios/hospital/regional-year-defended.toml).
+    pub scenario: Option<PathBuf>,
+    /// Trials per run (default: the scenario's `trials`).
+    #[arg(long, value_parser = parse_trials)]
+    pub trials: Option<u32>,
+    /// Seed shared by every run (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
+    pub threads: usize,
+    /// Output folder (default: out/<scenario name>-matrix).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace a matrix the output folder already holds.
+    #[arg(long)]
+    pub force: bool,
+    /// Weigh each defence alone against no defence at all, rather than
+    /// without it against every defence.
+    #[arg(long)]
+    pub alone: bool,
 }
 
 /// `iomtsim explain`.

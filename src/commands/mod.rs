@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod explain;
+pub mod matrix;
 pub mod merge;
 pub mod plot;
 pub mod rerun;

@@ -9,6 +9,7 @@ mod animation;
 mod distributions;
 mod harm;
 mod losses;
+mod matrix;
 mod text;
 mod timeseries;
 
@@ -23,6 +24,7 @@ pub use animation::animate_zones;
 pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
 pub use losses::plot_loss_exceedance;
+pub use matrix::plot_defence_matrix;
 pub use timeseries::plot_compromised_over_time;
 
 use plotters::style::text_anchor::{HPos, VPos};

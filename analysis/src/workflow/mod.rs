@@ -5,11 +5,14 @@
 //! and prints.
 
 mod compare;
+mod matrix;
 mod run;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use compare::{CompareReport, CompareRequest, compare_designs};
+pub(crate) use matrix::percent;
+pub use matrix::{MatrixCell, MatrixReport, MatrixRequest, defence_matrix, matrix_table};
 pub use run::{MAX_THREADS, RunReport, RunRequest, Trials, rerun_request, run_scenario};
 
 use crate::output::OutputError;
