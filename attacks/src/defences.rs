@@ -10,3 +10,4 @@ pub mod monitoring;
 pub mod patching;
 pub mod segmentation;
 pub mod training;
+pub mod vendor_assessment;

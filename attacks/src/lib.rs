@@ -39,6 +39,7 @@ pub fn registry() -> Registry {
         &defences::segmentation::SegmentationFactory,
         &defences::audit::AuditFactory,
         &defences::audit_log::AuditLogFactory,
+        &defences::vendor_assessment::VendorAssessmentFactory,
     ];
     #[cfg(test)]
     mechanisms.push(&probe::ProbeFactory);
