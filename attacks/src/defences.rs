@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod breach_notification;
 pub mod encryption;
 pub mod incident_response;
 pub mod mfa;
 pub mod monitoring;
 pub mod patching;
 pub mod segmentation;
+pub mod threat_intel;
 pub mod training;
 pub mod vendor_assessment;

@@ -40,6 +40,8 @@ pub fn registry() -> Registry {
         &defences::audit::AuditFactory,
         &defences::audit_log::AuditLogFactory,
         &defences::vendor_assessment::VendorAssessmentFactory,
+        &defences::threat_intel::ThreatIntelFactory,
+        &defences::breach_notification::BreachNotificationFactory,
     ];
     #[cfg(test)]
     mechanisms.push(&probe::ProbeFactory);

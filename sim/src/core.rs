@@ -44,6 +44,9 @@ pub(crate) struct Signal {
     pub device: DeviceIndex,
     pub kind: EventKindId,
     pub transition: Option<Transition>,
+    /// An advisory about this vulnerability, for `on_advisory` handlers
+    /// only (no device is concerned).
+    pub advisory: Option<VulnId>,
 }
 
 /// Counters behind the engine's own metrics.
@@ -72,6 +75,11 @@ pub(crate) struct Books {
     pub analyst_hours: f64,
     /// Per instance, when its activity was exposed, if it was.
     pub exposed: Vec<Option<SimTime>>,
+    /// Vulnerabilities advised as exploited in the wild, one bit each.
+    pub advised: u64,
+    /// ATT&CK techniques whose indicators are known, one bit per entry of
+    /// [`crate::TECHNIQUES`].
+    pub indicators: u128,
     /// Per staff group: credentials an attacker holds.
     pub stolen: Vec<u32>,
     /// Per device type: devices working (neither disrupted nor isolated).
@@ -180,7 +188,7 @@ impl TrialCore {
         if let Some(log) = &mut self.log {
             log.push(EventRecord { time: self.now, kind, device, transition });
         }
-        self.pending.push(Signal { device, kind, transition });
+        self.pending.push(Signal { device, kind, transition, advisory: None });
     }
 }
 
@@ -487,6 +495,56 @@ impl Sim<'_, '_> {
         *slot = Some(now);
         self.core.push(d, kind, None);
         true
+    }
+
+    /// Word comes that vulnerability `v` is exploited in the wild (an
+    /// advisory, read as event `kind` says): handlers registered with
+    /// [`crate::SimBuilder::on_advisory`] receive it, with `v` in the
+    /// event's `target`. Returns false if it had been advised already.
+    pub fn advise_exploited(&mut self, v: VulnId, kind: EventKindId) -> bool {
+        let bit = 1u64 << v.0;
+        if self.core.books.advised & bit != 0 {
+            return false;
+        }
+        self.core.books.advised |= bit;
+        self.core.pending.push(Signal { device: u32::from(v.0), kind, transition: None, advisory: Some(v) });
+        true
+    }
+
+    /// Whether vulnerability `v` has been advised as exploited.
+    pub fn advised_exploited(&self, v: VulnId) -> bool {
+        self.core.books.advised & (1u64 << v.0) != 0
+    }
+
+    /// The indicators of ATT&CK technique `id` become known (shared by
+    /// others an attack using it hit): detectors that take indicators
+    /// recognise it from now on. Returns false if they were known already
+    /// or the technique is not in [`crate::TECHNIQUES`].
+    pub fn share_indicators(&mut self, id: &str) -> bool {
+        let Some(i) = crate::TECHNIQUES.iter().position(|(t, _, _)| *t == id) else { return false };
+        let bit = 1u128 << i;
+        let known = self.core.books.indicators & bit != 0;
+        self.core.books.indicators |= bit;
+        !known
+    }
+
+    /// Whether the indicators of technique `id` are known.
+    pub fn indicators_known(&self, id: &str) -> bool {
+        crate::TECHNIQUES
+            .iter()
+            .position(|(t, _, _)| *t == id)
+            .is_some_and(|i| self.core.books.indicators & (1u128 << i) != 0)
+    }
+
+    /// Patient records that have left the hospital readable so far.
+    pub fn records_exfiltrated(&self) -> u64 {
+        self.core.books.records_exfiltrated
+    }
+
+    /// Whether the hospital knows it has been attacked: a compromise has
+    /// been detected or an attack's activity found out.
+    pub fn attack_known(&self) -> bool {
+        self.core.books.first_detection.is_some() || self.core.books.exposed.iter().any(Option::is_some)
     }
 
     /// Whether the activity of instance `i` has been found out.

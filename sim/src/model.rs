@@ -120,6 +120,7 @@ pub struct Model {
     pub(crate) handlers: Vec<HandlerEntry>,
     pub(crate) on_transition: [Vec<HandlerId>; Transition::ALL.len()],
     pub(crate) on_event: Vec<HandlerId>,
+    pub(crate) on_advisory: Vec<HandlerId>,
     /// Run at the start of every trial, before the start-of-trial systems:
     /// each mechanism's resources made afresh and its components taken off
     /// every device, so a world reused for the next trial keeps nothing of
@@ -451,6 +452,7 @@ impl SimBuilder {
                 handlers: Vec::new(),
                 on_transition: Default::default(),
                 on_event: Vec::new(),
+                on_advisory: Vec::new(),
                 reset: Vec::new(),
                 startup: Vec::new(),
                 arrivals: Vec::new(),
@@ -618,6 +620,14 @@ impl SimBuilder {
     /// carries the device in `target` and the event kind in `tag`).
     pub fn on_event(&mut self, handler: HandlerId) {
         self.model.on_event.push(handler);
+    }
+
+    /// Calls `handler` whenever a vulnerability is advised as exploited in
+    /// the wild ([`crate::Sim::advise_exploited`]); the event carries the
+    /// vulnerability's index in `target` and the advisory's event kind in
+    /// `tag`.
+    pub fn on_advisory(&mut self, handler: HandlerId) {
+        self.model.on_advisory.push(handler);
     }
 
     /// Calls `handler` each time the attack arrives: once at its table's

@@ -66,6 +66,7 @@ mod tests {
     #[test]
     fn the_table_is_sorted_unique_and_well_formed() {
         assert!(TECHNIQUES.windows(2).all(|w| w[0].0 < w[1].0), "ids sorted and unique");
+        assert!(TECHNIQUES.len() <= 128, "the trial keeps known indicators in 128 bits");
         for (id, matrix, name) in TECHNIQUES {
             assert!(id.len() == 5 && id.starts_with('T') && id[1..].chars().all(|c| c.is_ascii_digit()), "{id}");
             // ICS techniques are numbered T08xx, Enterprise ones T1xxx.

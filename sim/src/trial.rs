@@ -24,7 +24,7 @@ use crate::core::{Signal, TrialCore};
 use crate::device::{Device, DeviceState};
 use crate::model::{LiveHandler, Model};
 use crate::outcome::{Breakdown, CoreMetric, TrialOutcome, TrialResult};
-use crate::queue::{Event, EventQueue};
+use crate::queue::{Event, EventQueue, HandlerId};
 use crate::random::{Key, name_hash};
 use crate::time::{SimDuration, SimTime};
 use crate::vocabulary::MetricValue;
@@ -205,7 +205,12 @@ impl TrialWorld {
                 Step::Deliver => {
                     for s in signals.drain(..) {
                         let to_transition = s.transition.map_or(&[][..], |t| &model.on_transition[t.index()][..]);
-                        for &h in to_transition.iter().chain(&model.on_event) {
+                        let handlers: &mut dyn Iterator<Item = &HandlerId> = if s.advisory.is_some() {
+                            &mut model.on_advisory.iter()
+                        } else {
+                            &mut to_transition.iter().chain(&model.on_event)
+                        };
+                        for &h in handlers {
                             let e = Event {
                                 time: now,
                                 handler: h,

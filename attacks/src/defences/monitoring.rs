@@ -29,6 +29,12 @@ pub struct MonitoringParams {
     pub zones: BTreeMap<Spanned<String>, Probability>,
     /// Time from compromise to detection, when it is seen.
     pub time_to_detect: Distribution,
+    /// Time from compromise to detection for a compromise by a technique
+    /// whose indicators are known (shared by a threat-intelligence feed):
+    /// such a compromise is seen with the zone's coverage whatever
+    /// `techniques` says. Absent: indicators change nothing.
+    #[serde(default)]
+    pub time_to_detect_with_indicators: Option<Distribution>,
     /// Probability of seeing a compromise made by each ATT&CK technique,
     /// by id (e.g. `{ T1210 = 0.9, T1021 = 0.2 }`), multiplying the zone's
     /// coverage; techniques not listed are seen with `other_techniques`.
@@ -142,6 +148,7 @@ impl PluginSpec for MonitoringFactory {
             plan: Arc::new(Plan {
                 coverage,
                 time_to_detect: params.time_to_detect,
+                with_indicators: params.time_to_detect_with_indicators,
                 techniques,
                 other_techniques: params.other_techniques.get(),
                 acted_on: params.acted_on.get(),
@@ -155,6 +162,7 @@ impl PluginSpec for MonitoringFactory {
 struct Plan {
     coverage: Vec<f64>,
     time_to_detect: Distribution,
+    with_indicators: Option<Distribution>,
     /// Detection rate per technique listed.
     techniques: Vec<(&'static str, f64)>,
     other_techniques: f64,
@@ -221,8 +229,13 @@ fn compromise_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>
     let technique = sim.event_kind(EventKindId(e.tag as u16)).technique;
     let epoch = u64::from(sim.state(d).epoch);
     let key = sim.key(e.instance).and(sim.state(d).cause);
-    if key.named("seen").bernoulli(w.plan.sees(zone, technique)) {
-        let delay = w.plan.time_to_detect.draw(key.named("delay"));
+    let indicated = match (&w.plan.with_indicators, technique) {
+        (Some(with), Some(t)) if sim.indicators_known(t) => Some(with),
+        _ => None,
+    };
+    let p = if indicated.is_some() { w.plan.coverage[zone] } else { w.plan.sees(zone, technique) };
+    if key.named("seen").bernoulli(p) {
+        let delay = indicated.unwrap_or(&w.plan.time_to_detect).draw(key.named("delay"));
         sim.schedule_in(delay, w.detect, d, epoch);
     }
 }

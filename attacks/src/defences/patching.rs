@@ -115,11 +115,12 @@ struct Ids {
     patches: MetricId,
 }
 
-/// One instance's plan and ids, and whether its emergency has begun.
+/// One instance's plan and ids, and the vulnerabilities its emergency
+/// covers so far (one bit each).
 struct Programme {
     plan: Arc<Plan>,
     ids: Ids,
-    emergency: bool,
+    emergency: u64,
 }
 
 impl Plugin for Patching {
@@ -133,12 +134,14 @@ impl Plugin for Patching {
         if self.plan.emergency_lag.is_some() {
             let detected = b.handler("patching.emergency", start_emergency);
             b.on_transition(Transition::Detected, detected);
+            let advised = b.handler("patching.advisory", emergency_for_advisory);
+            b.on_advisory(advised);
         }
         b.story("installed {patches_installed} {patches_installed|patch|patches} during the trial");
         b.init_resource::<Instances<Programme>>();
         let (plan, me) = (self.plan.clone(), b.instance());
         b.on_trial_start(move |mut sim: Sim, mut all: ResMut<Instances<Programme>>| {
-            all.insert(me, Programme { plan: plan.clone(), ids, emergency: false });
+            all.insert(me, Programme { plan: plan.clone(), ids, emergency: 0 });
             schedule_patches(&mut sim, me, &plan, ids.install);
         });
     }
@@ -175,22 +178,42 @@ fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: Handler
     }
 }
 
-/// The first detection of the trial starts the emergency: every released
-/// patch still missing on a device the programme reaches is installed
-/// within the emergency lag, drawn per device and vulnerability (an
-/// earlier scheduled installation still comes first).
+/// The first detection of the trial starts the emergency for every
+/// vulnerability.
 fn start_emergency(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Programme>>) {
     let p = all.get_mut(e.instance);
-    if std::mem::replace(&mut p.emergency, true) {
+    if p.emergency == u64::MAX {
         return;
     }
+    let fresh = !p.emergency;
+    p.emergency = u64::MAX;
+    sim.record(e.target, p.ids.emergency);
+    emergency(&mut sim, e.instance, p, fresh);
+}
+
+/// An advisory that vulnerability `e.target` is exploited in the wild
+/// starts the emergency for it.
+fn emergency_for_advisory(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Programme>>) {
+    let p = all.get_mut(e.instance);
+    let bit = 1u64 << e.target;
+    if p.emergency & bit != 0 {
+        return;
+    }
+    p.emergency |= bit;
+    emergency(&mut sim, e.instance, p, bit);
+}
+
+/// Every released patch for the vulnerabilities in `vulns` still missing
+/// on a device the programme reaches is installed within the emergency
+/// lag, drawn per device and vulnerability (an earlier scheduled
+/// installation still comes first).
+fn emergency(sim: &mut Sim, me: InstanceId, p: &Programme, vulns: u64) {
     let (plan, ids) = (p.plan.clone(), p.ids);
     let Some(lag) = &plan.emergency_lag else { return };
-    sim.record(e.target, ids.emergency);
     let now = sim.now();
     let released: Vec<bool> =
         sim.scenario().vulnerabilities.iter().map(|v| v.patch_released().to_time().is_none_or(|t| t <= now)).collect();
-    let root = sim.key(e.instance);
+    let root = sim.key(me);
     for &d in &plan.candidates {
         let state = sim.state(d);
         if state.unsupported {
@@ -202,7 +225,7 @@ fn start_emergency(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Pro
         }
         for (i, &out) in released.iter().enumerate() {
             let v = VulnId(i as u8);
-            if out && state.exposed_to(v) {
+            if out && vulns & (1 << i) != 0 && state.exposed_to(v) {
                 let delay = lag.draw(key.named("emergency").with(plan.vuln_keys[i]));
                 sim.schedule_in(delay, ids.install, d, u64::from(v.0));
             }
