@@ -32,6 +32,9 @@ pub enum Command {
     /// as written and without each defence in turn, and write the table and
     /// heat map of what each one changes (matrix.parquet, plots/defence_matrix).
     Matrix(MatrixArgs),
+    /// Run every cell of a parameter sweep with the same random trials and
+    /// write sweep.parquet, the per-cell summary and the sweep's plots.
+    Sweep(SweepArgs),
     /// Tell one trial as a story, in time order and plain words.
     Explain(ExplainArgs),
     /// Redraw the plots of a finished run from its datasets.
@@ -133,6 +136,25 @@ pub struct CompareArgs {
     /// report, however significant.
     #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = parse_percent)]
     pub min_effect: f64,
+}
+
+/// `iomtsim sweep`.
+#[derive(Args)]
+pub struct SweepArgs {
+    /// The sweep file: the scenario, the parameters and their values.
+    pub sweep: PathBuf,
+    /// Trials per cell (default: the sweep's `trials`, else the scenario's).
+    #[arg(long, value_parser = parse_trials)]
+    pub trials: Option<u32>,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
+    pub threads: usize,
+    /// Output folder (default: out/<sweep file name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace a sweep the output folder already holds.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `iomtsim matrix`.

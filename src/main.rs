@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Schema => commands::schema::schema(),
         cli::Command::Compare(args) => commands::compare::compare(args),
         cli::Command::Matrix(args) => commands::matrix::matrix(args),
+        cli::Command::Sweep(args) => commands::sweep::sweep(args),
         cli::Command::Explain(args) => commands::explain::explain(args),
         cli::Command::Plot(args) => commands::plot::plot(args),
         cli::Command::Rerun(args) => commands::rerun::rerun(args),

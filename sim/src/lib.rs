@@ -46,6 +46,7 @@ pub mod random;
 mod runner;
 mod sampling;
 pub mod scenario;
+pub mod sweep;
 mod techniques;
 mod time;
 mod trial;

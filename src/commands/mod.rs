@@ -8,6 +8,7 @@ pub mod plot;
 pub mod rerun;
 pub mod run;
 pub mod schema;
+pub mod sweep;
 pub mod validate;
 
 mod progress;

@@ -47,7 +47,8 @@ pub fn shipped_scenarios() -> Vec<String> {
     let mut out = Vec::new();
     for dir in std::fs::read_dir(root().join("scenarios")).unwrap() {
         let dir = dir.unwrap().path();
-        if !dir.is_dir() {
+        // Sweep files vary a scenario; they are not scenarios themselves.
+        if !dir.is_dir() || dir.ends_with("sweeps") {
             continue;
         }
         for f in std::fs::read_dir(&dir).unwrap() {

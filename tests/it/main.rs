@@ -9,6 +9,7 @@ mod matrix;
 mod money;
 mod reliability;
 mod report;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -10,6 +10,7 @@ mod distributions;
 mod harm;
 mod losses;
 mod matrix;
+mod sweep;
 mod text;
 mod timeseries;
 
@@ -25,6 +26,7 @@ pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
 pub use losses::plot_loss_exceedance;
 pub use matrix::plot_defence_matrix;
+pub use sweep::plot_sweep;
 pub use timeseries::plot_compromised_over_time;
 
 use plotters::style::text_anchor::{HPos, VPos};

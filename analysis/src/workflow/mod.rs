@@ -7,6 +7,7 @@
 mod compare;
 mod matrix;
 mod run;
+mod sweep;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,6 +15,7 @@ pub use compare::{CompareReport, CompareRequest, compare_designs};
 pub(crate) use matrix::percent;
 pub use matrix::{MatrixCell, MatrixReport, MatrixRequest, defence_matrix, matrix_table};
 pub use run::{MAX_THREADS, RunReport, RunRequest, Trials, rerun_request, run_scenario};
+pub use sweep::{CellSummary, SWEEP_OUTCOMES, SweepReport, SweepRequest, run_sweep, sweep_table};
 
 use crate::output::OutputError;
 use crate::store::StoreError;
