@@ -155,6 +155,22 @@ pub struct SweepArgs {
     /// Replace a sweep the output folder already holds.
     #[arg(long)]
     pub force: bool,
+    /// Run only shard K of N (written `K/N`, K from 1): a block of the
+    /// sweep's cells and trials, for one machine of N; `iomtsim merge` joins
+    /// the N shards into exactly what a whole run writes.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+/// Parses `K/N`.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("expected K/N with 1 <= K <= N, e.g. 2/4; found `{s}`");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// `iomtsim matrix`.

@@ -195,7 +195,22 @@ impl Sweep {
             ]),
             other => other,
         })?;
-        let loaded = Scenario::load(scenario.clone())?;
+        Sweep::with_scenario(source, raw, scenario)
+    }
+
+    /// A sweep whose scenario is given rather than read (a shard's record
+    /// of what it ran, when shards are joined).
+    ///
+    /// # Errors
+    /// As [`Sweep::load`].
+    pub fn from_texts(source: ScenarioSource, scenario: ScenarioSource) -> Result<Sweep, ScenarioError> {
+        let raw: RawSweep =
+            toml::from_str(&source.text).map_err(|e| source.invalid(vec![Diagnostic::from_toml(&e)]))?;
+        Sweep::with_scenario(source, raw, scenario)
+    }
+
+    fn with_scenario(source: ScenarioSource, raw: RawSweep, scenario: ScenarioSource) -> Result<Sweep, ScenarioError> {
+        Scenario::load(scenario.clone())?;
         let document: DocumentMut = scenario.text.parse().map_err(|e: toml_edit::TomlError| {
             source.invalid(vec![Diagnostic::whole_file(format!("cannot edit the scenario: {e}"))])
         })?;
@@ -233,7 +248,6 @@ impl Sweep {
                     .with_help("sweep fewer values, or one parameter at a time (`design = \"one-at-a-time\"`)"),
             ]));
         }
-        let _ = loaded;
         Ok(Sweep {
             source,
             scenario,

@@ -1,4 +1,5 @@
-//! `iomtsim merge`: joins runs of adjacent trial slices into one run.
+//! `iomtsim merge`: joins runs of adjacent trial slices into one run, or
+//! the shards of a sweep into the sweep.
 
 use iomtsim_analysis::{OpenMode, merge_runs};
 
@@ -8,6 +9,23 @@ use crate::plural::count;
 
 /// Merges the slices, refusing runs of another scenario, seed or program.
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
+    if args.runs.iter().all(|d| iomtsim_analysis::workflow::is_sweep_shard(d)) {
+        let report = iomtsim_analysis::workflow::merge_sweep_shards(
+            &args.runs,
+            &args.out,
+            args.force,
+            &iomtsim_attacks::registry(),
+        )
+        .map_err(Failure::from_workflow)?;
+        say!(
+            "joined {} into {}: {} cells x {} trials",
+            count(args.runs.len(), "sweep shard", "sweep shards"),
+            report.out.display(),
+            report.sweep.cells.len(),
+            report.trials
+        );
+        return Ok(());
+    }
     let mode = if args.force { OpenMode::Force } else { OpenMode::New };
     let merged = merge_runs(&args.runs, &args.out, mode)?;
     say!(

@@ -15,9 +15,19 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         threads: args.threads,
         out: args.out,
         force: args.force,
+        shard: args.shard,
     };
     let report = run_sweep(request, &iomtsim_attacks::registry(), &Bar::new(), stop_on_signal())
         .map_err(Failure::from_workflow)?;
+    if let Some((k, n)) = report.shard {
+        say!(
+            "shard {k} of {n} of {} cells x {} trials written to {}; join the {n} shards with `iomtsim merge`",
+            report.sweep.cells.len(),
+            report.trials,
+            report.out.display()
+        );
+        return Ok(());
+    }
     say!("{} cells, {} trials each, the same trials in every cell:", report.sweep.cells.len(), report.trials);
     say_raw!("{}", sweep_table(&report));
     say!("sweep written to {}", report.out.join("sweep.parquet").display());

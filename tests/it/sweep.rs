@@ -19,6 +19,7 @@ fn sweep(text: &str, trials: u32, out: &std::path::Path) -> SweepReport {
         threads: 0,
         out: Some(out.to_owned()),
         force: true,
+        shard: None,
     };
     match run_sweep(request, &iomtsim_attacks::registry(), &Quiet, &Stop::new()) {
         Ok(r) => r,
@@ -114,4 +115,46 @@ fn bad_paths_and_values_are_refused_at_their_place_before_anything_runs() {
         assert!(stderr.contains(place) && stderr.contains(message), "{file}: {stderr}");
         assert!(!dir.path().join("never").exists(), "{file}: nothing runs");
     }
+}
+
+#[test]
+fn shards_join_into_exactly_what_a_whole_run_writes() {
+    let text = std::fs::read_to_string(root().join("scenarios/sweeps/patching-and-speed.toml")).unwrap();
+    let file = root().join("scenarios/sweeps/patching-and-speed.toml").display().to_string();
+    let registry = iomtsim_attacks::registry();
+    let dir = tempfile::tempdir().unwrap();
+    let request = |out: std::path::PathBuf, shard| SweepRequest {
+        source: ScenarioSource::from_text(file.clone(), text.clone()),
+        trials: Some(30),
+        threads: 0,
+        out: Some(out),
+        force: true,
+        shard,
+    };
+    let whole = dir.path().join("whole");
+    run_sweep(request(whole.clone(), None), &registry, &Quiet, &Stop::new()).unwrap();
+    let bytes = |d: &std::path::Path, f: &str| std::fs::read(d.join(f)).unwrap();
+    // 12 cells x 30 trials: 3 and 4 shards split cells in the middle.
+    for n in [1u32, 3, 4] {
+        let shards: Vec<_> = (1..=n)
+            .map(|k| {
+                let out = dir.path().join(format!("{n}-{k}"));
+                let r = run_sweep(request(out.clone(), Some((k, n))), &registry, &Quiet, &Stop::new()).unwrap();
+                assert_eq!(r.shard, Some((k, n)));
+                out
+            })
+            .collect();
+        let joined = dir.path().join(format!("joined-{n}"));
+        iomtsim_analysis::workflow::merge_sweep_shards(&shards, &joined, false, &registry).unwrap();
+        for f in ["sweep.parquet", "sweep_summary.parquet", "sweep_summary.csv"] {
+            assert!(bytes(&whole, f) == bytes(&joined, f), "{f} joined from {n} shards differs");
+        }
+    }
+    // A shard missing, or of another sweep, is refused.
+    let missing = [dir.path().join("3-1"), dir.path().join("3-3")];
+    let err = iomtsim_analysis::workflow::merge_sweep_shards(&missing, &dir.path().join("x"), false, &registry);
+    assert!(err.is_err_and(|e| e.to_string().contains("needs each of shards 1 to 3 once")));
+    let mixed = [dir.path().join("3-1"), dir.path().join("4-2"), dir.path().join("3-3")];
+    let err = iomtsim_analysis::workflow::merge_sweep_shards(&mixed, &dir.path().join("y"), false, &registry);
+    assert!(err.is_err_and(|e| e.to_string().contains("shard of another sweep")));
 }

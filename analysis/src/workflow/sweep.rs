@@ -5,8 +5,15 @@
 //! and outcome, the mean with its 95% interval) and plots: each outcome
 //! against a swept parameter with its band, a heat map over two, a
 //! tornado chart for a one-at-a-time design.
+//!
+//! A sweep can be split across machines: `--shard K/N` runs the K-th of N
+//! contiguous blocks of its (cell, trial) pairs, in the order a whole run
+//! takes them, and writes only its rows with a record of what it ran;
+//! [`merge_sweep_shards`] joins the N shards into exactly the files a whole
+//! run writes, byte for byte (every trial's draws depend only on the
+//! scenario, the seed and its index).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
 use iomtsim_sim::sweep::{Sweep, SweepDesign};
@@ -25,7 +32,10 @@ use crate::summary::summarize;
 const BATCH: u32 = 256;
 
 /// Files a sweep owns in its folder.
-const OWNED: &[&str] = &["sweep.parquet", "sweep_summary.parquet"];
+const OWNED: &[&str] = &["sweep.parquet", "sweep_summary.parquet", "sweep_shard.json"];
+
+/// A shard's record of what it ran.
+const SHARD_RECORD: &str = "sweep_shard.json";
 
 /// The outcomes a sweep's plots draw, when the scenario has them.
 pub const SWEEP_OUTCOMES: &[&str] = &["compromised", "records_exfiltrated", "downtime_device_hours", TOTAL];
@@ -42,6 +52,22 @@ pub struct SweepRequest {
     pub out: Option<PathBuf>,
     /// Replace a sweep the folder holds.
     pub force: bool,
+    /// Run only shard K of N (K from 1): a contiguous block of the sweep's
+    /// (cell, trial) pairs.
+    pub shard: Option<(u32, u32)>,
+}
+
+/// What a shard ran: enough to check and join the shards.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq)]
+struct ShardRecord {
+    sweep_file: String,
+    sweep_text: String,
+    scenario_file: String,
+    scenario_text: String,
+    trials: u32,
+    seed: u64,
+    shard: u32,
+    shards: u32,
 }
 
 /// One cell's summary of one outcome.
@@ -63,8 +89,10 @@ pub struct SweepReport {
     pub sweep: Sweep,
     /// Trials per cell.
     pub trials: u32,
-    /// Per cell and outcome drawn, the summary.
+    /// Per cell and outcome drawn, the summary (none for a shard).
     pub summaries: Vec<CellSummary>,
+    /// The shard run, when only one was.
+    pub shard: Option<(u32, u32)>,
     /// The output folder.
     pub out: PathBuf,
 }
@@ -107,15 +135,30 @@ pub fn run_sweep(
         )));
     }
 
+    let cells = sweep.cells.len() as u64;
+    let total = u64::from(trials) * cells;
+    let units = match request.shard {
+        Some((k, n)) => {
+            if k == 0 || k > n || u64::from(n) > total {
+                return Err(WorkflowError::Usage(format!(
+                    "--shard K/N needs 1 <= K <= N <= {total} (the sweep's cells times trials), found {k}/{n}"
+                )));
+            }
+            (u64::from(k - 1) * total / u64::from(n))..(u64::from(k) * total / u64::from(n))
+        }
+        None => 0..total,
+    };
     let mut frames: Vec<DataFrame> = Vec::new();
-    let mut summaries = Vec::new();
-    let mut summary_rows: Vec<(u32, String, f64, f64, f64)> = Vec::new();
-    let total = u64::from(trials) * sweep.cells.len() as u64;
-    progress.start(&format!("{} cells", sweep.cells.len()), total);
+    progress.start(&format!("{} cells", sweep.cells.len()), units.end - units.start);
     for (cell, model) in sweep.cells.iter().zip(models) {
+        let first = u64::from(cell.index) * u64::from(trials);
+        let (a, b) = (units.start.max(first), units.end.min(first + u64::from(trials)));
+        if a >= b {
+            continue;
+        }
         let engine = Engine::new(model);
-        let mut results = Vec::with_capacity(trials as usize);
-        for start in (0..trials).step_by(BATCH as usize) {
+        let mut results = Vec::with_capacity((b - a) as usize);
+        for start in (a..b).step_by(BATCH as usize) {
             if stop.requested() {
                 progress.finish();
                 return Err(WorkflowError::Interrupted {
@@ -123,9 +166,10 @@ pub fn run_sweep(
                     resumable: false,
                 });
             }
+            let end = (start + u64::from(BATCH)).min(b);
             let options = RunOptions {
                 seed,
-                trials: start..(start.saturating_add(BATCH)).min(trials),
+                trials: (start - first) as u32..(end - first) as u32,
                 threads: request.threads,
                 record_events: false,
                 sample_every: None,
@@ -134,14 +178,93 @@ pub fn run_sweep(
                 engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?,
             );
         }
-        let model = engine.model();
-        let mut frame = trials_frame(model, seed, &results)?;
-        for c in loss_columns(model, &results) {
-            frame.with_column(c)?;
-        }
-        let mut infos = metric_infos(model);
-        infos.extend(crate::money::loss_infos(&model.scenario));
-        for s in summarize(&frame, &infos)? {
+        frames.push(cell_frame(&sweep, cell, engine.model(), seed, &results)?);
+    }
+    progress.finish();
+    if stop.requested() {
+        return Err(WorkflowError::Interrupted {
+            message: "interrupted before the sweep was written; nothing was written".into(),
+            resumable: false,
+        });
+    }
+    std::fs::create_dir_all(&out)
+        .map_err(|e| WorkflowError::Runtime(format!("cannot create {}: {e}", out.display())))?;
+    let mut all = frames.remove(0);
+    for f in &frames {
+        all.vstack_mut(f)?;
+    }
+    if let Some((k, n)) = request.shard {
+        all.rechunk_mut();
+        write_parquet(&mut all, &out.join("sweep.parquet"))?;
+        let record = ShardRecord {
+            sweep_file: sweep.source.file.clone(),
+            sweep_text: sweep.source.text.to_string(),
+            scenario_file: sweep.scenario.file.clone(),
+            scenario_text: sweep.scenario.text.to_string(),
+            trials,
+            seed,
+            shard: k,
+            shards: n,
+        };
+        let text = serde_json::to_string_pretty(&record).map_err(|e| WorkflowError::Runtime(e.to_string()))?;
+        crate::output::write_text(&text, &out.join(SHARD_RECORD))?;
+        return Ok(SweepReport { sweep, trials, summaries: Vec::new(), shard: request.shard, out });
+    }
+    let infos = outcome_infos(&sweep, registry)?;
+    let summaries = finish(&sweep, &infos, all, &out)?;
+    Ok(SweepReport { sweep, trials, summaries, shard: None, out })
+}
+
+/// One cell's rows: the cell, its values, then the trials' columns.
+fn cell_frame(
+    sweep: &Sweep,
+    cell: &iomtsim_sim::sweep::Cell,
+    model: &iomtsim_sim::Model,
+    seed: u64,
+    results: &[iomtsim_sim::TrialResult],
+) -> PolarsResult<DataFrame> {
+    let mut frame = trials_frame(model, seed, results)?;
+    for c in loss_columns(model, results) {
+        frame.with_column(c)?;
+    }
+    let n = frame.height();
+    let mut columns = vec![Column::new("cell".into(), vec![cell.index; n])];
+    for (p, choice) in sweep.parameters.iter().zip(&cell.choice) {
+        let numeric = p.values.iter().all(|v| v.as_f64().is_some());
+        columns.push(value_column(&p.path, choice.map(|v| &p.values[v]), numeric, n));
+    }
+    let mut with_cell = DataFrame::new(n, columns)?;
+    with_cell.hstack_mut(frame.columns())?;
+    Ok(with_cell)
+}
+
+/// The outcomes every cell reports, as the scenario of cell 0 declares them.
+fn outcome_infos(sweep: &Sweep, registry: &Registry) -> Result<Vec<crate::metrics::MetricInfo>, WorkflowError> {
+    let model = iomtsim_sim::load_model(sweep.cell_scenario(&sweep.cells[0]), registry)?;
+    let mut infos = metric_infos(&model);
+    infos.extend(crate::money::loss_infos(&model.scenario));
+    Ok(infos)
+}
+
+/// Writes a whole sweep's files from its rows: `sweep.parquet`, the
+/// per-cell summary and the plots. A whole run and joined shards both end
+/// here, so they write the same bytes.
+fn finish(
+    sweep: &Sweep,
+    infos: &[crate::metrics::MetricInfo],
+    mut all: DataFrame,
+    out: &Path,
+) -> Result<Vec<CellSummary>, WorkflowError> {
+    all.rechunk_mut();
+    std::fs::create_dir_all(out.join("plots"))
+        .map_err(|e| WorkflowError::Runtime(format!("cannot create {}: {e}", out.display())))?;
+    write_parquet(&mut all, &out.join("sweep.parquet"))?;
+    let mut summaries = Vec::new();
+    let mut summary_rows: Vec<(u32, String, f64, f64, f64)> = Vec::new();
+    let cells = all.column("cell")?.u32()?.clone();
+    for cell in &sweep.cells {
+        let rows = all.filter(&cells.equal(cell.index))?;
+        for s in summarize(&rows, infos)? {
             summary_rows.push((cell.index, s.metric.clone(), s.mean, s.ci_low, s.ci_high));
             if SWEEP_OUTCOMES.contains(&s.metric.as_str()) {
                 summaries.push(CellSummary {
@@ -152,40 +275,94 @@ pub fn run_sweep(
                 });
             }
         }
-        let n = frame.height();
-        let mut columns = vec![Column::new("cell".into(), vec![cell.index; n])];
-        for (p, choice) in sweep.parameters.iter().zip(&cell.choice) {
-            let numeric = p.values.iter().all(|v| v.as_f64().is_some());
-            columns.push(value_column(&p.path, choice.map(|v| &p.values[v]), numeric, n));
-        }
-        let mut with_cell = DataFrame::new(n, columns)?;
-        with_cell.hstack_mut(frame.columns())?;
-        frames.push(with_cell);
     }
-    progress.finish();
     // An outcome that stays at zero in every cell says nothing worth a plot.
     let moved: Vec<String> = summaries.iter().filter(|s| s.mean != 0.0).map(|s| s.outcome.clone()).collect();
     summaries.retain(|s| moved.contains(&s.outcome));
-    if stop.requested() {
-        return Err(WorkflowError::Interrupted {
-            message: "interrupted before the sweep was written; nothing was written".into(),
-            resumable: false,
-        });
-    }
-
-    std::fs::create_dir_all(out.join("plots"))
-        .map_err(|e| WorkflowError::Runtime(format!("cannot create {}: {e}", out.display())))?;
-    let mut all = frames.remove(0);
-    for f in &frames {
-        all.vstack_mut(f)?;
-    }
-    all.rechunk_mut();
-    write_parquet(&mut all, &out.join("sweep.parquet"))?;
-    let mut summary = summary_frame(&sweep, &summary_rows)?;
+    let mut summary = summary_frame(sweep, &summary_rows)?;
     write_parquet(&mut summary, &out.join("sweep_summary.parquet"))?;
     write_csv(&mut summary, &out.join("sweep_summary.csv"))?;
-    crate::plots::plot_sweep(&sweep, &summaries, &out.join("plots"))?;
-    Ok(SweepReport { sweep, trials, summaries, out })
+    crate::plots::plot_sweep(sweep, &summaries, &out.join("plots"))?;
+    Ok(summaries)
+}
+
+/// Whether `dir` holds a shard of a sweep.
+pub fn is_sweep_shard(dir: &Path) -> bool {
+    dir.join(SHARD_RECORD).is_file()
+}
+
+/// Joins the shards of one sweep, each run with `--shard K/N`, into the
+/// files a whole run of it writes, byte for byte.
+///
+/// # Errors
+/// [`WorkflowError::Usage`] for shards of different sweeps, a shard
+/// missing or given twice, an occupied folder; others for unreadable
+/// shards or a failure to write.
+pub fn merge_sweep_shards(
+    dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    registry: &Registry,
+) -> Result<SweepReport, WorkflowError> {
+    if !force && OWNED.iter().any(|f| out.join(f).exists()) {
+        return Err(WorkflowError::Usage(format!(
+            "{} already holds a sweep; choose another --out, or replace it with --force",
+            out.display()
+        )));
+    }
+    let mut shards: Vec<(ShardRecord, &PathBuf)> = Vec::new();
+    for dir in dirs {
+        let text = std::fs::read_to_string(dir.join(SHARD_RECORD))
+            .map_err(|e| WorkflowError::Usage(format!("{} holds no sweep shard: {e}", dir.display())))?;
+        let record: ShardRecord = serde_json::from_str(&text)
+            .map_err(|e| WorkflowError::Usage(format!("{}: unreadable shard record: {e}", dir.display())))?;
+        shards.push((record, dir));
+    }
+    shards.sort_by_key(|(r, _)| r.shard);
+    let first = &shards[0].0;
+    let same = |r: &ShardRecord| {
+        r.sweep_text == first.sweep_text
+            && r.scenario_text == first.scenario_text
+            && r.trials == first.trials
+            && r.seed == first.seed
+            && r.shards == first.shards
+    };
+    if let Some((_, dir)) = shards.iter().find(|(r, _)| !same(r)) {
+        return Err(WorkflowError::Usage(format!(
+            "{} is a shard of another sweep (or of other trials, seed or shard count) than {}",
+            dir.display(),
+            shards[0].1.display()
+        )));
+    }
+    let numbers: Vec<u32> = shards.iter().map(|(r, _)| r.shard).collect();
+    let expected: Vec<u32> = (1..=first.shards).collect();
+    if numbers != expected {
+        return Err(WorkflowError::Usage(format!(
+            "a sweep split in {} shards needs each of shards 1 to {} once; given {}",
+            first.shards,
+            first.shards,
+            numbers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let sweep = Sweep::from_texts(
+        ScenarioSource::from_text(first.sweep_file.clone(), first.sweep_text.clone()),
+        ScenarioSource::from_text(first.scenario_file.clone(), first.scenario_text.clone()),
+    )?;
+    let mut all: Option<DataFrame> = None;
+    for (_, dir) in &shards {
+        let frame = crate::output::read_parquet(&dir.join("sweep.parquet"))?;
+        match &mut all {
+            Some(a) => {
+                a.vstack_mut(&frame)?;
+            }
+            None => all = Some(frame),
+        }
+    }
+    let all = all.ok_or_else(|| WorkflowError::Usage("name the shards to join".into()))?;
+    let infos = outcome_infos(&sweep, registry)?;
+    let summaries = finish(&sweep, &infos, all, out)?;
+    let trials = first.trials;
+    Ok(SweepReport { sweep, trials, summaries, shard: None, out: out.to_owned() })
 }
 
 /// A swept parameter's column: its value in the cell (numbers where every
