@@ -9,6 +9,7 @@ mod matrix;
 mod money;
 mod reliability;
 mod report;
+mod slurm;
 mod sweep;
 
 use std::path::{Path, PathBuf};
