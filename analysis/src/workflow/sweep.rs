@@ -148,29 +148,39 @@ pub fn run_sweep(
         }
         None => 0..total,
     };
-    let mut frames: Vec<DataFrame> = Vec::new();
     progress.start(&format!("{} cells", sweep.cells.len()), units.end - units.start);
-    for (cell, model) in sweep.cells.iter().zip(models) {
-        let first = u64::from(cell.index) * u64::from(trials);
-        let (a, b) = (units.start.max(first), units.end.min(first + u64::from(trials)));
-        if a >= b {
-            continue;
-        }
-        let engine = Engine::new(model);
-        let mut results = Vec::with_capacity((b - a) as usize);
-        for start in (a..b).step_by(BATCH as usize) {
+    // Each cell's share of the units: its first trial's unit and the range.
+    let work: Vec<(usize, u64, std::ops::Range<u64>)> = sweep
+        .cells
+        .iter()
+        .enumerate()
+        .filter_map(|(i, cell)| {
+            let first = u64::from(cell.index) * u64::from(trials);
+            let (a, b) = (units.start.max(first), units.end.min(first + u64::from(trials)));
+            (a < b).then_some((i, first, a..b))
+        })
+        .collect();
+    let engines: Vec<Engine> = models.into_iter().map(Engine::new).collect();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = if request.threads == 0 { cores } else { request.threads };
+    // Many small cells run side by side, one thread each (a cell's trials
+    // are too few to share out well); a few large ones share their trials.
+    let (workers, per_cell) = if work.len() >= workers && workers > 1 { (workers, 1) } else { (1, request.threads) };
+    let run_cell = |(i, first, range): &(usize, u64, std::ops::Range<u64>)| -> Result<DataFrame, WorkflowError> {
+        let (cell, engine) = (&sweep.cells[*i], &engines[*i]);
+        let mut results = Vec::with_capacity((range.end - range.start) as usize);
+        for start in range.clone().step_by(BATCH as usize) {
             if stop.requested() {
-                progress.finish();
                 return Err(WorkflowError::Interrupted {
                     message: format!("interrupted in cell {}; nothing was written", cell.index),
                     resumable: false,
                 });
             }
-            let end = (start + u64::from(BATCH)).min(b);
+            let end = (start + u64::from(BATCH)).min(range.end);
             let options = RunOptions {
                 seed,
                 trials: (start - first) as u32..(end - first) as u32,
-                threads: request.threads,
+                threads: per_cell,
                 record_events: false,
                 sample_every: None,
             };
@@ -178,7 +188,38 @@ pub fn run_sweep(
                 engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?,
             );
         }
-        frames.push(cell_frame(&sweep, cell, engine.model(), seed, &results)?);
+        Ok(cell_frame(&sweep, cell, engine.model(), seed, &results)?)
+    };
+    let done: Vec<std::sync::Mutex<Option<Result<DataFrame, WorkflowError>>>> =
+        work.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(w) = work.get(k) else { break };
+                    let result = run_cell(w);
+                    let failed = result.is_err();
+                    *done[k].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+                    if failed {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let mut frames: Vec<DataFrame> = Vec::with_capacity(work.len());
+    for slot in done {
+        match slot.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Some(Ok(frame)) => frames.push(frame),
+            Some(Err(e)) => {
+                progress.finish();
+                return Err(e);
+            }
+            // A worker stopped at another cell's failure before this one.
+            None => {}
+        }
     }
     progress.finish();
     if stop.requested() {
