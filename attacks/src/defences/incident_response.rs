@@ -34,6 +34,12 @@ pub struct IncidentResponseParams {
     /// as before.
     #[serde(default = "yes")]
     pub patch_on_restore: bool,
+    /// What the team cuts off when it answers a detection: `device`, the
+    /// detected device (the default), or `zone`, every device of its zone,
+    /// as a hospital that pulls a ward off the network does; each comes
+    /// back after its own restore time.
+    #[serde(default)]
+    pub isolate: IsolationScope,
     /// Responders, each working one detected device at a time from taking
     /// it to cutting it off (`isolate_after`). Absent: as many as needed.
     #[serde(default)]
@@ -62,6 +68,17 @@ pub struct IncidentResponseParams {
 
 fn yes() -> bool {
     true
+}
+
+/// What an isolation cuts off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IsolationScope {
+    /// The detected device.
+    #[default]
+    Device,
+    /// Every device of the detected device's zone.
+    Zone,
 }
 
 /// Registers the `incident_response` mechanism.
@@ -140,10 +157,17 @@ impl PluginSpec for IncidentResponseFactory {
             return Err(problems);
         }
         let responders = params.responders.as_ref().map(|n| *n.get_ref());
+        let mut zones = vec![Vec::new(); scenario.zones.len()];
+        if params.isolate == IsolationScope::Zone {
+            for (d, slot) in scenario.devices.iter().enumerate() {
+                zones[usize::from(slot.zone.0)].push(d as DeviceIndex);
+            }
+        }
         Ok(Box::new(IncidentResponse {
             params: Arc::new(params),
             responders,
             backup_servers: Arc::new(backup_servers),
+            zones: Arc::new(zones),
         }))
     }
 }
@@ -152,6 +176,8 @@ struct IncidentResponse {
     params: Arc<IncidentResponseParams>,
     responders: Option<u32>,
     backup_servers: Arc<Vec<DeviceIndex>>,
+    /// Per zone, its devices (only when isolating whole zones).
+    zones: Arc<Vec<Vec<DeviceIndex>>>,
 }
 
 #[derive(Clone, Copy)]
@@ -175,6 +201,7 @@ struct Team {
     ids: Ids,
     responders: Option<u32>,
     backup_servers: Arc<Vec<DeviceIndex>>,
+    zones: Arc<Vec<Vec<DeviceIndex>>>,
     /// Responders working a device now.
     busy: u32,
     /// Detected devices waiting for a responder, with their epoch then.
@@ -199,8 +226,8 @@ impl Plugin for IncidentResponse {
         };
         b.story("isolated {isolations} {isolations|device|devices} and rebuilt {restorations} by the end of the trial");
         b.init_resource::<Instances<Team>>();
-        let (params, me, responders, servers) =
-            (self.params.clone(), b.instance(), self.responders, self.backup_servers.clone());
+        let (params, me, responders, servers, zones) =
+            (self.params.clone(), b.instance(), self.responders, self.backup_servers.clone(), self.zones.clone());
         b.on_trial_start(move |mut teams: ResMut<Instances<Team>>| {
             teams.insert(
                 me,
@@ -209,6 +236,7 @@ impl Plugin for IncidentResponse {
                     ids,
                     responders,
                     backup_servers: servers.clone(),
+                    zones: zones.clone(),
                     busy: 0,
                     queue: VecDeque::new(),
                 },
@@ -272,6 +300,27 @@ fn isolate_device(In(e): In<Event>, mut sim: Sim, mut teams: ResMut<Instances<Te
         }
     }
     let key = key(&sim, &e, e.tag);
+    plan_restore(&mut sim, team, e.target, e.tag, key);
+    if team.params.isolate == IsolationScope::Zone {
+        // The rest of the zone goes off the network too, each device
+        // back after its own restore, keyed by the device and the
+        // isolation that took it.
+        let zone = usize::from(sim.device(e.target).zone.0);
+        let zones = team.zones.clone();
+        for &d in &zones[zone] {
+            if d != e.target && sim.isolate(d, team.ids.isolated) {
+                sim.add(team.ids.isolations, 1);
+                let epoch = u64::from(sim.state(d).epoch);
+                let k = key.named("zone").with(sim.identity(d));
+                plan_restore(&mut sim, team, d, epoch, k);
+            }
+        }
+    }
+}
+
+/// Schedules device `d`'s return to service: from its backup, if it has
+/// one the attackers have not reached, else the longer way.
+fn plan_restore(sim: &mut Sim, team: &Team, d: DeviceIndex, epoch: u64, key: Key) {
     let backed_up = key.named("backup").bernoulli(team.params.backup_coverage.get())
         && !team.backup_servers.iter().any(|&b| sim.state(b).ever_compromised);
     let delay = match (&team.params.restore_without_backup, backed_up) {
@@ -281,7 +330,7 @@ fn isolate_device(In(e): In<Event>, mut sim: Sim, mut teams: ResMut<Instances<Te
     if !backed_up {
         sim.add(team.ids.no_backup, 1);
     }
-    sim.schedule_in(delay, team.ids.restore, e.target, e.tag);
+    sim.schedule_in(delay, team.ids.restore, d, epoch);
 }
 
 fn restore_device(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
@@ -449,6 +498,30 @@ mod tests {
         for (a, b) in kept.iter().zip(&none) {
             assert_eq!(a.outcome.core().compromised, b.outcome.core().compromised);
         }
+    }
+
+    #[test]
+    fn isolating_the_zone_stops_the_outbreak_at_the_zones_downtime() {
+        let text = |scope: &str| {
+            lan(
+                300,
+                "-60d",
+                "",
+                "",
+                &format!(
+                    "[defences.monitoring]\ncoverage = 0.2\ntime_to_detect = \"2h\"\n[defences.incident_response]\n\
+                     isolate_after = \"30m\"\nrestore_time = \"2d\"\nisolate = \"{scope}\""
+                ),
+            )
+            .replace("scans_per_hour = 2.0", "scans_per_hour = 0.3")
+        };
+        let (zone, device) = (run(&text("zone"), 40, false), run(&text("device"), 40, false));
+        assert_clearly_below(compromised(&zone), compromised(&device), "compromised when the zone is cut off");
+        let downtime = |r: &[iomtsim_sim::TrialResult]| {
+            mean_ci(&r.iter().map(|t| t.outcome.core().downtime_device_hours).collect::<Vec<_>>())
+        };
+        assert_clearly_below(downtime(&device), downtime(&zone), "downtime when only devices are cut off");
+        assert!(zone.iter().filter(|r| r.outcome.core().detected).all(|r| r.outcome.core().isolated == 300));
     }
 
     #[test]
