@@ -13,9 +13,13 @@
 //!   listen on the command `service` in the zones Z reaches over that
 //!   service (the same one-hop reach as everywhere: Z itself if the zone
 //!   lets its hosts use the service with each other, and the zones a
-//!   conduit from Z carries it to). Which ones is a draw keyed by the
-//!   compromise that gave the foothold, so the same step of an attack goes
-//!   for the same pumps in every design where it reaches them.
+//!   conduit from Z carries it to). The attacker works through the pumps
+//!   in an order drawn once per trial, keyed by each pump's identity: a
+//!   foothold goes for the first ones in that order it reaches that no
+//!   other foothold has gone for and that are on the network, so the same
+//!   pumps come first in every design where they are reached. (Ranking
+//!   every pump anew at each compromise cost a flat hospital's trial
+//!   thousands of times more work for the same chance.)
 //!
 //! Each command lands `time_to_tamper` after the foothold was gained, if
 //! the attacker still holds the foothold (not rebuilt, not isolated) and
@@ -199,6 +203,55 @@ struct Campaign {
     /// Per device: a command to it is on its way or has landed, so no
     /// other foothold goes for it.
     claimed: Vec<bool>,
+    /// Per device: its place in this trial's order of targets.
+    rank: Vec<u32>,
+    /// Per foothold zone: the targets it reaches, in this trial's order,
+    /// with their places.
+    order: Vec<Vec<(u32, DeviceIndex)>>,
+    /// Per foothold zone: where the targets not yet claimed begin.
+    cursor: Vec<usize>,
+}
+
+impl Campaign {
+    /// Draws this trial's order of targets: by a key of each target's
+    /// identity.
+    fn new(sim: &Sim, me: InstanceId, plan: Arc<Plan>, ids: Ids) -> Self {
+        let key = sim.key(me).named("targets");
+        let mut all: Vec<(u64, DeviceIndex)> =
+            plan.listeners.iter().flatten().map(|&d| (key.with(sim.identity(d)).value(), d)).collect();
+        all.sort_unstable();
+        let devices = sim.device_count() as usize;
+        let mut rank = vec![u32::MAX; devices];
+        for (r, &(_, d)) in all.iter().enumerate() {
+            rank[d as usize] = r as u32;
+        }
+        let order: Vec<Vec<(u32, DeviceIndex)>> = plan
+            .reach
+            .iter()
+            .map(|zones| {
+                let mut list: Vec<(u32, DeviceIndex)> = zones
+                    .iter()
+                    .flat_map(|z| plan.listeners[usize::from(z.0)].iter().map(|&d| (rank[d as usize], d)))
+                    .collect();
+                list.sort_unstable();
+                list
+            })
+            .collect();
+        let cursor = vec![0; order.len()];
+        Campaign { plan, ids, claimed: vec![false; devices], rank, order, cursor }
+    }
+
+    /// Target `p` is free again (a command to it went stale): footholds
+    /// look at it again.
+    fn release(&mut self, p: DeviceIndex) {
+        self.claimed[p as usize] = false;
+        let r = self.rank[p as usize];
+        for (list, cursor) in self.order.iter().zip(&mut self.cursor) {
+            if let Ok(i) = list.binary_search(&(r, p)) {
+                *cursor = (*cursor).min(i);
+            }
+        }
+    }
 }
 
 impl Plugin for Therapy {
@@ -221,8 +274,7 @@ impl Plugin for Therapy {
         b.init_resource::<Instances<Campaign>>();
         let (plan, me) = (self.plan.clone(), b.instance());
         b.on_trial_start(move |sim: Sim, mut campaigns: ResMut<Instances<Campaign>>| {
-            let claimed = vec![false; sim.device_count() as usize];
-            campaigns.insert(me, Campaign { plan: plan.clone(), ids, claimed });
+            campaigns.insert(me, Campaign::new(&sim, me, plan.clone(), ids));
         });
     }
 }
@@ -255,11 +307,24 @@ fn follow(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instances<Campai
         targets.push(d);
     }
     if plan.max_targets > 0 {
-        let candidates = plan.reach[usize::from(slot.zone.0)]
-            .iter()
-            .flat_map(|z| plan.listeners[usize::from(z.0)].iter().copied())
-            .filter(|&p| p != d && !c.claimed[p as usize] && !sim.state(p).isolated);
-        targets.extend(crate::common::first_by_key(&sim, key.named("targets"), candidates, plan.max_targets));
+        let z = usize::from(slot.zone.0);
+        let list = &c.order[z];
+        // Targets claimed for good lie behind the cursor.
+        let mut i = c.cursor[z];
+        while i < list.len() && c.claimed[list[i].1 as usize] {
+            i += 1;
+        }
+        c.cursor[z] = i;
+        let mut picked = 0;
+        for &(_, p) in &list[i..] {
+            if picked == plan.max_targets {
+                break;
+            }
+            if p != d && !c.claimed[p as usize] && !targets.contains(&p) && !sim.state(p).isolated {
+                targets.push(p);
+                picked += 1;
+            }
+        }
     }
     for p in targets {
         c.claimed[p as usize] = true;
@@ -277,7 +342,7 @@ fn tamper(In(e): In<Event>, mut sim: Sim, mut campaigns: ResMut<Instances<Campai
     let target = sim.state(e.target);
     if !hold.compromised || hold.epoch != epoch || hold.isolated || target.unavailable() {
         // Lost before acting: another foothold may go for it later.
-        c.claimed[e.target as usize] = false;
+        c.release(e.target);
         return;
     }
     if target.authenticates_commands {
