@@ -1,6 +1,7 @@
 //! The defences: each a mechanism that changes a probability, a time, a
 //! reachability, a credential or a count the threats use. One module each.
 
+pub mod access_control;
 pub mod audit;
 pub mod audit_log;
 pub mod breach_notification;

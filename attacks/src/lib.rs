@@ -34,6 +34,7 @@ pub fn registry() -> Registry {
         &defences::monitoring::MonitoringFactory,
         &defences::incident_response::IncidentResponseFactory,
         &defences::encryption::EncryptionFactory,
+        &defences::access_control::AccessControlFactory,
         &defences::mfa::MfaFactory,
         &defences::training::TrainingFactory,
         &defences::segmentation::SegmentationFactory,
