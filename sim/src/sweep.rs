@@ -241,13 +241,17 @@ impl Sweep {
         if !problems.is_empty() {
             return Err(source.invalid(problems));
         }
-        let cells = cells(raw.design, &parameters);
-        if cells.len() > MAX_CELLS {
+        let count = match raw.design {
+            SweepDesign::Grid => parameters.iter().fold(1usize, |n, p| n.saturating_mul(p.values.len())),
+            SweepDesign::OneAtATime => 1 + parameters.iter().map(|p| p.values.len()).sum::<usize>(),
+        };
+        if count > MAX_CELLS {
             return Err(source.invalid(vec![
-                Diagnostic::whole_file(format!("the sweep has {} cells; at most {MAX_CELLS} are allowed", cells.len()))
+                Diagnostic::whole_file(format!("the sweep has {count} cells; at most {MAX_CELLS} are allowed"))
                     .with_help("sweep fewer values, or one parameter at a time (`design = \"one-at-a-time\"`)"),
             ]));
         }
+        let cells = cells(raw.design, &parameters);
         Ok(Sweep {
             source,
             scenario,
@@ -406,7 +410,7 @@ fn cells(design: SweepDesign, parameters: &[Parameter]) -> Vec<Cell> {
     let mut out = Vec::new();
     match design {
         SweepDesign::Grid => {
-            let total: usize = parameters.iter().map(|p| p.values.len()).product();
+            let total = parameters.iter().fold(1usize, |n, p| n.saturating_mul(p.values.len()));
             for k in 0..total.min(MAX_CELLS + 1) {
                 let mut rest = k;
                 let mut choice = vec![None; n];

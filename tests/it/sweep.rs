@@ -98,6 +98,11 @@ fn bad_paths_and_values_are_refused_at_their_place_before_anything_runs() {
         "[[parameters]]\npath = \"attacks.worm.scans_per_hour\"\nlogspace = { from = 0.0, to = 2.0, steps = 3 }\n",
     );
     write("table.toml", "[[parameters]]\npath = \"defences.patching\"\nvalues = [1]\n");
+    write(
+        "cells.toml",
+        "[[parameters]]\npath = \"defences.patching.coverage\"\nlinspace = { from = 0.0, to = 1.0, steps = 101 }\n\
+         [[parameters]]\npath = \"attacks.worm.scans_per_hour\"\nlinspace = { from = 0.1, to = 5.0, steps = 101 }\n",
+    );
     let cases = [
         (
             "path.toml",
@@ -107,6 +112,7 @@ fn bad_paths_and_values_are_refused_at_their_place_before_anything_runs() {
         ("value.toml", "value.toml:4:16", "the scenario refuses `defences.patching.coverage = 1.5`"),
         ("range.toml", "range.toml:4:12", "a logspace runs between two numbers above zero"),
         ("table.toml", "table.toml:3:8", "`defences.patching` is a table, not a value"),
+        ("cells.toml", "cells.toml", "the sweep has 10201 cells; at most 10000 are allowed"),
     ];
     for (file, place, message) in cases {
         let out = iomtsim(dir.path(), &["sweep", file, "--out", "never"]);

@@ -351,6 +351,9 @@ pub fn merge_sweep_shards(
             out.display()
         )));
     }
+    if dirs.is_empty() {
+        return Err(WorkflowError::Usage("name the shards to join".into()));
+    }
     let mut shards: Vec<(ShardRecord, &PathBuf)> = Vec::new();
     for dir in dirs {
         let text = std::fs::read_to_string(dir.join(SHARD_RECORD))
