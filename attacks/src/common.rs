@@ -1,6 +1,7 @@
 //! Small pieces several mechanisms share: which attacks a mechanism
 //! follows, and choosing devices so that common random numbers hold.
 
+use iomtsim_sim::ServiceSet;
 use iomtsim_sim::prelude::*;
 
 /// Resolves a `follows` list: the attack instances whose compromises a
@@ -91,4 +92,43 @@ pub fn select(
         }
     }
     if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// Resolves a list of service names into a set, pushing a diagnostic for
+/// each unknown one.
+pub fn service_set(scenario: &Scenario, list: &[Spanned<String>], problems: &mut Vec<Diagnostic>) -> ServiceSet {
+    let mut set = ServiceSet::NONE;
+    for s in list {
+        match scenario.service_ref(s) {
+            Ok(s) => set.insert(s),
+            Err(d) => problems.push(d),
+        }
+    }
+    set
+}
+
+/// Resolves an ATT&CK technique id against the table every attack's steps
+/// draw from; `fallback` is where to point when the id has no place of its
+/// own (a default).
+///
+/// # Errors
+/// A diagnostic naming the techniques the attacks use.
+pub fn technique_ref(id: &Spanned<String>, fallback: std::ops::Range<usize>) -> Result<&'static str, Diagnostic> {
+    match iomtsim_sim::TECHNIQUES.iter().find(|(t, _, _)| t == id.get_ref()) {
+        Some((t, _, _)) => Ok(t),
+        None => Err(Diagnostic::at(
+            if id.span().is_empty() { fallback } else { id.span() },
+            format!("unknown ATT&CK technique `{}`", id.get_ref()),
+        )
+        .with_help(format!(
+            "the techniques the attacks use are: {}",
+            iomtsim_sim::TECHNIQUES.iter().map(|(t, _, _)| *t).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Per vulnerability of the scenario, whether its patch is out by now.
+pub fn patches_released(sim: &Sim) -> Vec<bool> {
+    let now = sim.now();
+    sim.scenario().vulnerabilities.iter().map(|v| v.patch_released().to_time().is_none_or(|t| t <= now)).collect()
 }

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
-use iomtsim_sim::{Engine, Registry, RunOptions, ScenarioSource, load_model};
+use iomtsim_sim::{Engine, Registry, ScenarioSource, load_model};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::run::MAX_THREADS;
-use super::{Progress, Stop, WorkflowError, hex};
+use super::{Progress, Stop, WorkflowError, hex, run_trials};
 use crate::compare::{Design, MetricComparison, compare, comparison_frame, plain_summary};
 use crate::dataset::{breakdown_frame, timeseries_frame, trials_frame};
 use crate::metrics::metric_infos;
@@ -18,9 +18,6 @@ use crate::output::{write_parquet, write_text};
 use crate::plots::{HarmBy, plot_compromised_over_time, plot_distributions, plot_harm};
 use crate::report::{Figure, design_diagram, render_report};
 use crate::summary::with_major_outbreak;
-
-/// Trials run between two looks at the stop request.
-const BATCH: u32 = 256;
 
 /// Files a comparison owns in its folder.
 const OWNED: &[&str] = &["report.html", "comparison.parquet", "trials.parquet", "compare.json"];
@@ -107,28 +104,10 @@ pub fn compare_designs(
             label = format!("{label}#{}", i + 1);
         }
         progress.start(&label, u64::from(trials));
-        // In batches, so that a stop request is honoured within one batch.
-        let mut results = Vec::with_capacity(trials as usize);
-        for start in (0..trials).step_by(BATCH as usize) {
-            if stop.requested() {
-                progress.finish();
-                return Err(WorkflowError::Interrupted {
-                    message: format!("interrupted while running {label}; nothing was written"),
-                    resumable: false,
-                });
-            }
-            let options = RunOptions {
-                seed,
-                trials: start..(start.saturating_add(BATCH)).min(trials),
-                threads: request.threads,
-                record_events: false,
-                sample_every: Some(first.sample_every),
-            };
-            results.extend(
-                engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?,
-            );
-        }
+        let results =
+            run_trials(engine, seed, 0..trials, request.threads, Some(first.sample_every), progress, stop, &label);
         progress.finish();
+        let results = results?;
         let with_design = |mut df: DataFrame| -> PolarsResult<DataFrame> {
             let n = df.height();
             df.with_column(Column::new("design".into(), vec![label.as_str(); n]))?;

@@ -16,19 +16,14 @@
 use std::path::PathBuf;
 
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
-use iomtsim_sim::{
-    Engine, MetricValue, Registry, Role, RunOptions, Scenario, ScenarioSource, TrialResult, build_model,
-};
+use iomtsim_sim::{Engine, MetricValue, Registry, Role, Scenario, ScenarioSource, TrialResult, build_model};
 use polars::prelude::*;
 
 use super::run::MAX_THREADS;
-use super::{Progress, Stop, WorkflowError};
+use super::{Progress, Stop, WorkflowError, run_trials};
 use crate::money::trial_losses;
 use crate::output::{write_csv, write_parquet};
 use crate::plots::plot_defence_matrix;
-
-/// Trials run between two looks at the stop request.
-const BATCH: u32 = 256;
 
 /// Files a matrix owns in its folder.
 const OWNED: &[&str] = &["matrix.parquet", "matrix.csv"];
@@ -164,28 +159,9 @@ pub fn defence_matrix(
     let run = |label: &str, scenario: Scenario| -> Result<Vec<Vec<f64>>, WorkflowError> {
         let engine = Engine::new(build_model(scenario, registry)?);
         progress.start(label, u64::from(trials));
-        let mut results: Vec<TrialResult> = Vec::with_capacity(trials as usize);
-        for start in (0..trials).step_by(BATCH as usize) {
-            if stop.requested() {
-                progress.finish();
-                return Err(WorkflowError::Interrupted {
-                    message: format!("interrupted while running {label}; nothing was written"),
-                    resumable: false,
-                });
-            }
-            let options = RunOptions {
-                seed,
-                trials: start..(start.saturating_add(BATCH)).min(trials),
-                threads: request.threads,
-                record_events: false,
-                sample_every: None,
-            };
-            results.extend(
-                engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?,
-            );
-        }
+        let results = run_trials(&engine, seed, 0..trials, request.threads, None, progress, stop, label);
         progress.finish();
-        Ok(outcome_values(&engine, &outcomes, &results))
+        Ok(outcome_values(&engine, &outcomes, &results?))
     };
 
     // The scenario keeping only the defences `keep` allows.

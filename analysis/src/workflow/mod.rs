@@ -111,6 +111,49 @@ impl Default for Stop {
     }
 }
 
+/// Trials run between two looks at the stop request.
+const BATCH: u32 = 256;
+
+/// Runs trials `trials` of `engine` in batches, so that a stop request is
+/// honoured within one batch, advancing `progress` trial by trial; `label`
+/// names the work in the message of an interruption (nothing is written
+/// by then).
+///
+/// # Errors
+/// [`WorkflowError::Interrupted`] on a stop request, or
+/// [`WorkflowError::Runtime`] if the thread pool does not start.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_trials(
+    engine: &iomtsim_sim::Engine,
+    seed: u64,
+    trials: std::ops::Range<u32>,
+    threads: usize,
+    sample_every: Option<iomtsim_sim::SimDuration>,
+    progress: &dyn Progress,
+    stop: &Stop,
+    label: &str,
+) -> Result<Vec<iomtsim_sim::TrialResult>, WorkflowError> {
+    let mut results = Vec::with_capacity(trials.len());
+    for start in trials.clone().step_by(BATCH as usize) {
+        if stop.requested() {
+            return Err(WorkflowError::Interrupted {
+                message: format!("interrupted while running {label}; nothing was written"),
+                resumable: false,
+            });
+        }
+        let options = iomtsim_sim::RunOptions {
+            seed,
+            trials: start..start.saturating_add(BATCH).min(trials.end),
+            threads,
+            record_events: false,
+            sample_every,
+        };
+        results
+            .extend(engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?);
+    }
+    Ok(results)
+}
+
 /// Lower-case hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -17,19 +17,16 @@ use std::path::{Path, PathBuf};
 
 use iomtsim_sim::scenario::limits::MAX_TRIALS;
 use iomtsim_sim::sweep::{Sweep, SweepDesign};
-use iomtsim_sim::{Engine, Registry, RunOptions, ScenarioSource};
+use iomtsim_sim::{Engine, Registry, ScenarioSource};
 use polars::prelude::*;
 
 use super::run::MAX_THREADS;
-use super::{Progress, Stop, WorkflowError};
+use super::{Progress, Stop, WorkflowError, run_trials};
 use crate::dataset::trials_frame;
 use crate::metrics::metric_infos;
 use crate::money::{TOTAL, loss_columns};
 use crate::output::{write_csv, write_parquet};
 use crate::summary::summarize;
-
-/// Trials run between two looks at the stop request.
-const BATCH: u32 = 256;
 
 /// Files a sweep owns in its folder.
 const OWNED: &[&str] = &["sweep.parquet", "sweep_summary.parquet", "sweep_shard.json"];
@@ -168,26 +165,9 @@ pub fn run_sweep(
     let (workers, per_cell) = if work.len() >= workers && workers > 1 { (workers, 1) } else { (1, request.threads) };
     let run_cell = |(i, first, range): &(usize, u64, std::ops::Range<u64>)| -> Result<DataFrame, WorkflowError> {
         let (cell, engine) = (&sweep.cells[*i], &engines[*i]);
-        let mut results = Vec::with_capacity((range.end - range.start) as usize);
-        for start in range.clone().step_by(BATCH as usize) {
-            if stop.requested() {
-                return Err(WorkflowError::Interrupted {
-                    message: format!("interrupted in cell {}; nothing was written", cell.index),
-                    resumable: false,
-                });
-            }
-            let end = (start + u64::from(BATCH)).min(range.end);
-            let options = RunOptions {
-                seed,
-                trials: (start - first) as u32..(end - first) as u32,
-                threads: per_cell,
-                record_events: false,
-                sample_every: None,
-            };
-            results.extend(
-                engine.run(&options, &|| progress.advance()).map_err(|e| WorkflowError::Runtime(e.to_string()))?,
-            );
-        }
+        let trials = (range.start - first) as u32..(range.end - first) as u32;
+        let label = format!("cell {}", cell.index);
+        let results = run_trials(engine, seed, trials, per_cell, None, progress, stop, &label)?;
         Ok(cell_frame(&sweep, cell, engine.model(), seed, &results)?)
     };
     let done: Vec<std::sync::Mutex<Option<Result<DataFrame, WorkflowError>>>> =

@@ -340,17 +340,10 @@ fn restore_device(In(e): In<Event>, mut sim: Sim, teams: Res<Instances<Team>>) {
         return;
     }
     if team.params.patch_on_restore && !state.unsupported {
-        let now = sim.now();
-        let released: Vec<VulnId> = sim
-            .scenario()
-            .vulnerabilities
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.patch_released().to_time().is_none_or(|t| t <= now))
-            .map(|(i, _)| VulnId(i as u8))
-            .collect();
-        for v in released {
-            sim.patch(e.target, v, team.ids.patched);
+        for (v, out) in crate::common::patches_released(&sim).into_iter().enumerate() {
+            if out {
+                sim.patch(e.target, VulnId(v as u8), team.ids.patched);
+            }
         }
     }
     sim.restore(e.target, team.ids.rebuilt);

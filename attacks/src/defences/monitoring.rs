@@ -113,16 +113,9 @@ impl PluginSpec for MonitoringFactory {
         }
         let mut techniques = Vec::new();
         for (id, p) in &params.techniques {
-            match iomtsim_sim::TECHNIQUES.iter().find(|(t, _, _)| t == id.get_ref()) {
-                Some((t, _, _)) => techniques.push((*t, p.get())),
-                None => problems.push(
-                    Diagnostic::at(id.span(), format!("unknown ATT&CK technique `{}`", id.get_ref())).with_help(
-                        format!(
-                            "the techniques the attacks use are: {}",
-                            iomtsim_sim::TECHNIQUES.iter().map(|(t, _, _)| *t).collect::<Vec<_>>().join(", ")
-                        ),
-                    ),
-                ),
+            match crate::common::technique_ref(id, id.span()) {
+                Ok(t) => techniques.push((t, p.get())),
+                Err(d) => problems.push(d),
             }
         }
         let false_alarms = params.false_alarms_per_day.as_ref().map_or(0.0, |r| *r.get_ref());

@@ -210,9 +210,7 @@ fn emergency_for_advisory(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instan
 fn emergency(sim: &mut Sim, me: InstanceId, p: &Programme, vulns: u64) {
     let (plan, ids) = (p.plan.clone(), p.ids);
     let Some(lag) = &plan.emergency_lag else { return };
-    let now = sim.now();
-    let released: Vec<bool> =
-        sim.scenario().vulnerabilities.iter().map(|v| v.patch_released().to_time().is_none_or(|t| t <= now)).collect();
+    let released = crate::common::patches_released(sim);
     let root = sim.key(me);
     for &d in &plan.candidates {
         let state = sim.state(d);

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 
 use iomtsim_sim::prelude::*;
 use iomtsim_sim::{DeviceTypeId, ServiceSet};
+
+use crate::common::service_set;
 use serde::Deserialize;
 
 /// `[defences.<id>]` with `kind = "segmentation"`: allow-lists and
@@ -56,20 +58,10 @@ impl PluginSpec for SegmentationFactory {
                     .with_help("give `allow` per device type or `micro_segments` per zone"),
             );
         }
-        let services = |list: &[Spanned<String>], problems: &mut Vec<Diagnostic>| {
-            let mut set = ServiceSet::NONE;
-            for s in list {
-                match scenario.service_ref(s) {
-                    Ok(s) => set.insert(s),
-                    Err(d) => problems.push(d),
-                }
-            }
-            set
-        };
         let mut allow = Vec::new();
         for (t, list) in &params.allow {
             let Ok(id) = scenario.device_type_ref(t).map_err(|d| problems.push(d)) else { continue };
-            let set = services(list, &mut problems);
+            let set = service_set(scenario, list, &mut problems);
             for flow in scenario.data_flows.iter().filter(|f| f.to == id && !set.contains(f.service)) {
                 problems.push(
                     Diagnostic::at(
@@ -89,7 +81,7 @@ impl PluginSpec for SegmentationFactory {
         let mut segments = Vec::new();
         for (z, list) in &params.micro_segments {
             let Ok(id) = scenario.zone_ref(z).map_err(|d| problems.push(d)) else { continue };
-            segments.push((id, services(list, &mut problems)));
+            segments.push((id, service_set(scenario, list, &mut problems)));
         }
         if !problems.is_empty() {
             return Err(problems);

@@ -94,13 +94,7 @@ impl PluginSpec for VendorAssessmentFactory {
             );
         }
         let services = p.services.as_ref().map(|list| {
-            let mut set = ServiceSet::NONE;
-            for s in list {
-                match scenario.service_ref(s) {
-                    Ok(s) => set.insert(s),
-                    Err(d) => problems.push(d),
-                }
-            }
+            let set = crate::common::service_set(scenario, list, &mut problems);
             for flow in scenario.data_flows.iter().filter(|f| f.to == t && !set.contains(f.service)) {
                 problems.push(
                     Diagnostic::at(
