@@ -75,16 +75,8 @@ impl PluginSpec for AccessControlFactory {
                 }
                 keep
             });
-            let services = grant.services.as_ref().map(|list| {
-                let mut set = ServiceSet::NONE;
-                for s in list {
-                    match scenario.service_ref(s) {
-                        Ok(s) => set.insert(s),
-                        Err(d) => problems.push(d),
-                    }
-                }
-                set
-            });
+            let services =
+                grant.services.as_ref().map(|list| crate::common::service_set(scenario, list, &mut problems));
             grants.push((g, zones, services));
         }
         if !problems.is_empty() {
@@ -130,6 +122,15 @@ mod tests {
         assert_clearly_below(browsed(SCENARIO, &on), browsed(&bare, &off), "records browsed under least privilege");
         // The ward's own central stations stay open to the ward's nurses.
         assert!(metric(SCENARIO, &on, "snooping.records_browsed").iter().all(|&n| n > 0.0));
+    }
+
+    #[test]
+    fn services_narrow_and_never_widen() {
+        // The nurses log in over HTTPS only: keeping them to HL7 grants
+        // nothing they had, so they reach no records at all.
+        let hl7 = SCENARIO.replace("nurses = { zones = [\"ward\"] }", "nurses = { services = [\"hl7\"] }");
+        let results = run(&hl7, 20, false);
+        assert!(metric(&hl7, &results, "snooping.records_browsed").iter().all(|&n| n == 0.0));
     }
 
     #[test]

@@ -151,9 +151,7 @@ fn scan(In(e): In<Event>, mut sim: Sim, all: Res<Instances<Auditor>>) {
     let plan = &a.plan;
     sim.add(a.scans, 1);
     sim.schedule_in(plan.every, a.scan, 0, e.tag + 1);
-    let now = sim.now();
-    let released: Vec<bool> =
-        sim.scenario().vulnerabilities.iter().map(|v| v.patch_released().to_time().is_none_or(|t| t <= now)).collect();
+    let released = crate::common::patches_released(&sim);
     let root = sim.key(e.instance).with(e.tag);
     let mut found = Vec::new();
     for (d, s) in sim.devices() {
@@ -206,6 +204,15 @@ mod tests {
         let recruits = |text: &str, r: &[_]| mean_ci(&metric(text, r, "botnet.recruits"));
         assert_clearly_below(recruits(SCENARIO, &on), recruits(&bare, &off), "devices recruited with audits");
         assert!(metric(SCENARIO, &on, "audit.default_passwords_changed").iter().all(|&x| x > 0.0));
+    }
+
+    #[test]
+    fn an_audit_that_finds_nothing_changes_nothing() {
+        let blind = SCENARIO.replace("finds = 0.9", "finds = 0.0");
+        let bare = without(SCENARIO, "defences.audit");
+        let (a, b) = (run(&blind, 20, false), run(&bare, 20, false));
+        assert!(metric(&blind, &a, "audit.default_passwords_changed").iter().all(|&n| n == 0.0));
+        assert_eq!(metric(&blind, &a, "botnet.recruits"), metric(&bare, &b, "botnet.recruits"));
     }
 
     #[test]

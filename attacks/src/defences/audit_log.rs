@@ -99,15 +99,9 @@ impl PluginSpec for AuditLogFactory {
         let mut problems = Vec::new();
         let mut techniques = Vec::new();
         for id in &params.techniques {
-            match iomtsim_sim::TECHNIQUES.iter().find(|(t, _, _)| t == id.get_ref()) {
-                Some((t, _, _)) => techniques.push(*t),
-                None => problems.push(
-                    Diagnostic::at(
-                        if id.span().is_empty() { section.span() } else { id.span() },
-                        format!("unknown ATT&CK technique `{}`", id.get_ref()),
-                    )
-                    .with_help("use a technique id the attacks emit (see docs/threats.md)"),
-                ),
+            match crate::common::technique_ref(id, section.span()) {
+                Ok(t) => techniques.push(t),
+                Err(d) => problems.push(d),
             }
         }
         let every = *params.review_every.get_ref();
@@ -259,6 +253,19 @@ mod tests {
         // After the fact: the first week's browsing happens either way.
         assert!(metric(SCENARIO, &on, "snooping.records_browsed").iter().all(|&n| n >= 60.0));
         assert!(metric(SCENARIO, &on, "audit_log.time_to_discovery").iter().all(|&h| h > 0.0));
+    }
+
+    #[test]
+    fn a_review_that_finds_nothing_stops_nobody() {
+        let blind = SCENARIO.replace("finds = 0.2", "finds = 0.0");
+        let bare = without(SCENARIO, "defences.audit_log");
+        let (a, b) = (run(&blind, 20, false), run(&bare, 20, false));
+        assert_eq!(metric(&blind, &a, "snooping.records_browsed"), metric(&bare, &b, "snooping.records_browsed"));
+        // Reviewed monthly rather than weekly, the snooping goes on longer.
+        let monthly = SCENARIO.replace("review_every = \"7d\"", "review_every = \"30d\"");
+        let (m, w) = (run(&monthly, 40, false), run(SCENARIO, 40, false));
+        let browsed = |t: &str, r: &[_]| mean_ci(&metric(t, r, "snooping.records_browsed"));
+        assert_clearly_below(browsed(SCENARIO, &w), browsed(&monthly, &m), "records browsed under weekly review");
     }
 
     #[test]

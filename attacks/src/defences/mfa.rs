@@ -111,6 +111,18 @@ mod tests {
     }
 
     #[test]
+    fn groups_by_id_cover_as_their_roles_do() {
+        let by_id = SCENARIO
+            .replace("roles = [\"administrator\", \"domain-administrator\"]", "groups = [\"it\", \"domain-admins\"]");
+        assert_ne!(by_id, SCENARIO);
+        let (a, b) = (run(&by_id, 40, false), run(SCENARIO, 40, false));
+        assert_eq!(
+            metric(&by_id, &a, "phishing.objective_reached"),
+            metric(SCENARIO, &b, "phishing.objective_reached")
+        );
+    }
+
+    #[test]
     fn roles_select_the_groups_covered() {
         // Only the vendor role: the phished clerks and the dumped domain
         // administrators log in as before.

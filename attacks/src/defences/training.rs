@@ -120,6 +120,16 @@ mod tests {
     }
 
     #[test]
+    fn only_the_groups_named_are_trained() {
+        // Training the domain administrators, who read no mail, leaves the
+        // clerks clicking as before.
+        let admins = SCENARIO.replace("groups = [\"clerks\"]", "groups = [\"domain-admins\"]");
+        let bare = without(SCENARIO, "defences.training");
+        let (a, b) = (run(&admins, 30, false), run(&bare, 30, false));
+        assert_eq!(metric(&admins, &a, "phishing.clicks"), metric(&bare, &b, "phishing.clicks"));
+    }
+
+    #[test]
     fn training_leaves_a_worm_that_needs_no_click_alone() {
         let text = |training: bool| {
             let base = lan(200, "-60d", "", "", "");
