@@ -111,7 +111,8 @@ pub fn timeseries_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<
 }
 
 /// What happened per zone and device type in each trial: the `breakdown`
-/// dataset, showing where the harm lands.
+/// dataset, showing where the harm lands (and in which organisation, for
+/// scenarios whose zones name one; empty otherwise).
 ///
 /// # Errors
 /// Only if polars rejects the columns, which would be a bug.
@@ -142,6 +143,12 @@ pub fn breakdown_frame(model: &Model, results: &[TrialResult]) -> PolarsResult<D
                 "device_type_name".into(),
                 rows()
                     .map(|(_, b)| scenario.device_types[usize::from(b.device_type.0)].name.as_str())
+                    .collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "organisation".into(),
+                rows()
+                    .map(|(_, b)| scenario.zones[usize::from(b.zone.0)].organisation.as_deref().unwrap_or(""))
                     .collect::<Vec<&str>>(),
             ),
             Column::new("devices".into(), rows().map(|(_, b)| b.devices).collect::<Vec<u32>>()),

@@ -5,6 +5,7 @@
 pub mod aitm;
 pub mod botnet;
 mod contagion;
+mod contagion_edges;
 pub mod dos;
 pub mod exfiltration;
 pub mod insider;

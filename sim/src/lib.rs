@@ -34,6 +34,7 @@
 mod core;
 pub mod costs;
 mod device;
+mod device_graph;
 mod distribution;
 mod domain;
 mod estate;
@@ -54,19 +55,21 @@ mod vocabulary;
 
 pub use crate::core::{SchedulingError, Sim, TrialCore};
 pub use device::{Device, DeviceIndex, DeviceState, Transition};
+pub use device_graph::DeviceGraph;
 pub use distribution::{Distribution, exponential_delay};
 pub use domain::{
     ClinicalService, ClinicalServiceId, DataFlow, DataFlowId, Radio, RadioKind, Staff, StaffId, StaffRole,
 };
 pub use estate::{Criticality, DeviceType, DeviceTypeId, Placement, Probability, VulnId, Vulnerability};
 pub use model::{ComponentInfo, Instances, Model, SimBuilder};
-pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
+pub use network::{BUILTIN_SERVICES, Network, Service, ServiceId, ServiceSet, SharedNetwork, Zone, ZoneId};
 pub use outcome::{Breakdown, CoreMetric, CoreOutcome, EventRecord, Sample, TrialOutcome, TrialResult};
 pub use plugin::{Plugin, PluginFactory, PluginSpec, Registry, build_model, load_model, scenario_schema};
 pub use queue::{Event, EventQueue, HandlerId};
 pub use random::{Key, Stream};
 pub use runner::{Engine, RunError, RunOptions};
-pub use sampling::{IndexedSet, PartitionedSet};
+pub use sampling::{IndexedSet, PartitionedSet, WeightedCounts};
+
 pub use scenario::{Arrival, Diagnostic, InstanceSection, Scenario, ScenarioError, ScenarioSource, Section};
 pub use techniques::{ATTACK_VERSION, TECHNIQUES, technique_name};
 pub use time::{Offset, SimDuration, SimTime};

@@ -11,9 +11,20 @@
 //! service when A is B and the zone allows the service inside it, or when a
 //! conduit from A to B carries it. Crossing two conduits takes a foothold in
 //! the zone between, which is what an attack's spread models.
+//!
+//! A scenario may instead give its network device by device (a
+//! [`DeviceGraph`] read from graph files). Then a host reaches exactly the
+//! hosts it has an edge to, on the edge's services (an edge inside a zone
+//! also needs the zone to allow the service, so micro-segmentation still
+//! acts); the zones and conduits are derived from the edges, for the
+//! mechanisms and reports that reason zone by zone.
+
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+
+use crate::device_graph::DeviceGraph;
 
 /// Index of a zone in [`crate::Scenario::zones`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,6 +96,21 @@ pub struct Zone {
     pub intra: ServiceSet,
     /// Floor area the zone's devices are spread over, in square metres.
     pub floor_area_m2: f64,
+    /// The shared network it is attached to, the services that carries,
+    /// and the share of the other zones' hosts on it a host reaches.
+    #[serde(skip)]
+    pub shared: Option<(u16, ServiceSet, f64)>,
+    /// The organisation it belongs to, if the scenario says.
+    pub organisation: Option<String>,
+}
+
+/// A validated shared network.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SharedNetwork {
+    /// Its id in scenario files.
+    pub id: String,
+    /// A readable name for reports.
+    pub name: String,
 }
 
 /// A validated conduit in one direction.
@@ -103,6 +129,11 @@ pub struct Conduit {
 pub struct Network {
     graph: DiGraph<ZoneId, ServiceSet>,
     intra: Vec<ServiceSet>,
+    devices: Option<Arc<DeviceGraph>>,
+    /// Per zone: its shared network, what that carries, and its reach.
+    shared: Vec<Option<(u16, ServiceSet, f64)>>,
+    /// Per shared network: its zones, in zone order.
+    members: Vec<Vec<ZoneId>>,
 }
 
 impl Network {
@@ -115,13 +146,67 @@ impl Network {
         for c in conduits {
             graph.add_edge(NodeIndex::new(c.from.0.into()), NodeIndex::new(c.to.0.into()), c.services);
         }
-        Network { graph, intra: zones.iter().map(|z| z.intra).collect() }
+        let shared: Vec<Option<(u16, ServiceSet, f64)>> = zones.iter().map(|z| z.shared).collect();
+        let count = shared.iter().flatten().map(|&(n, _, _)| usize::from(n) + 1).max().unwrap_or(0);
+        let mut members = vec![Vec::new(); count];
+        for (z, s) in shared.iter().enumerate() {
+            if let Some((n, _, _)) = s {
+                members[usize::from(*n)].push(ZoneId(z as u16));
+            }
+        }
+        Network { graph, intra: zones.iter().map(|z| z.intra).collect(), devices: None, shared, members }
+    }
+
+    /// The same network rebuilt from (amended) zones and conduits, keeping
+    /// its device graph.
+    pub fn rebuilt(&self, zones: &[Zone], conduits: &[Conduit]) -> Self {
+        Network { devices: self.devices.clone(), ..Network::new(zones, conduits) }
+    }
+
+    /// This network with device-by-device reach.
+    pub fn with_devices(mut self, devices: Arc<DeviceGraph>) -> Self {
+        self.devices = Some(devices);
+        self
+    }
+
+    /// The device graph, when the scenario gave its network device by device.
+    pub fn device_graph(&self) -> Option<&Arc<DeviceGraph>> {
+        self.devices.as_ref()
+    }
+
+    /// Whether hosts inside zone `z` may use `service` with each other.
+    pub fn allows_within(&self, z: ZoneId, service: ServiceId) -> bool {
+        self.intra[usize::from(z.0)].contains(service)
     }
 
     /// Zones whose hosts a host in `from` can reach on `service`, in zone
     /// order, each once (`from` itself included when its own traffic allows
     /// the service).
     pub fn reachable_zones(&self, from: ZoneId, service: ServiceId) -> Vec<ZoneId> {
+        let mut out = self.directly_reachable_zones(from, service);
+        if let Some((_, others, _)) = self.shared_reach(from, service) {
+            out.extend(others.iter().copied().filter(|&z| z != from));
+            out.sort();
+            out.dedup();
+        }
+        out
+    }
+
+    /// The shared network `from` reaches other zones through on `service`,
+    /// if any, with all of its zones (`from` among them) and the share of
+    /// their hosts one host reaches.
+    pub fn shared_reach(&self, from: ZoneId, service: ServiceId) -> Option<(usize, &[ZoneId], f64)> {
+        match self.shared[usize::from(from.0)] {
+            Some((n, carries, reach)) if carries.contains(service) => {
+                Some((usize::from(n), self.members[usize::from(n)].as_slice(), reach))
+            }
+            _ => None,
+        }
+    }
+
+    /// Zones a host in `from` reaches on `service` by conduits and inside
+    /// its own zone, leaving out its shared network.
+    pub fn directly_reachable_zones(&self, from: ZoneId, service: ServiceId) -> Vec<ZoneId> {
         let mut out: Vec<ZoneId> = self
             .graph
             .edges(NodeIndex::new(from.0.into()))
@@ -152,7 +237,16 @@ mod tests {
     use super::*;
 
     fn zone(id: &str, intra: ServiceSet) -> Zone {
-        Zone { id: id.into(), name: id.into(), external: false, security_level: None, intra, floor_area_m2: 1000.0 }
+        Zone {
+            id: id.into(),
+            name: id.into(),
+            external: false,
+            security_level: None,
+            intra,
+            floor_area_m2: 1000.0,
+            shared: None,
+            organisation: None,
+        }
     }
 
     #[test]
@@ -175,5 +269,22 @@ mod tests {
         assert!(!net.reaches(ZoneId(1), ZoneId(0), smb));
         // A micro-segmented zone does not reach itself.
         assert_eq!(net.reachable_zones(ZoneId(2), smb), Vec::<ZoneId>::new());
+    }
+
+    #[test]
+    fn a_shared_network_joins_every_pair_of_its_zones_on_its_services() {
+        let (smb, hl7) = (ServiceId(0), ServiceId(3));
+        let mut only_smb = ServiceSet::NONE;
+        only_smb.insert(smb);
+        let mut zones: Vec<Zone> = ["a", "b", "c", "d"].iter().map(|id| zone(id, ServiceSet::NONE)).collect();
+        for z in &mut zones[..3] {
+            z.shared = Some((0, only_smb, 1.0));
+        }
+        let net = Network::new(&zones, &[]);
+        assert_eq!(net.reachable_zones(ZoneId(0), smb), vec![ZoneId(1), ZoneId(2)], "the others, not itself");
+        assert_eq!(net.reachable_zones(ZoneId(0), hl7), Vec::<ZoneId>::new(), "only what it carries");
+        assert!(net.reachable_zones(ZoneId(3), smb).is_empty(), "a zone not attached reaches none");
+        assert!(net.directly_reachable_zones(ZoneId(1), smb).is_empty());
+        assert_eq!(net.shared_reach(ZoneId(2), smb).map(|(n, m, _)| (n, m.len())), Some((0, 3)));
     }
 }

@@ -191,7 +191,7 @@ fn amend(scenario: &mut Scenario, configured: &[(String, &'static dyn PluginFact
     for (_, _, plugin) in configured {
         plugin.amend(scenario);
     }
-    scenario.network = crate::network::Network::new(&scenario.zones, &scenario.conduits);
+    scenario.network = scenario.network.rebuilt(&scenario.zones, &scenario.conduits);
 }
 
 /// Loads a scenario and builds its model with `registry`: the two steps

@@ -32,7 +32,14 @@ fn every_bad_input_is_rejected_with_its_place_and_a_fix() {
         assert!(stderr.contains(&path), "{name}: the message names the file:\n{stderr}");
         let whole_file = ["empty.toml", "no-zones.toml"].contains(&name.as_str());
         if !whole_file {
-            let located = format!("{path}:");
+            // The scenario's own place, or a place in a graph file it names.
+            let located = if stderr.starts_with(&format!("error: {path}:")) {
+                format!("{path}:")
+            } else {
+                let first = stderr.lines().next().unwrap_or_default();
+                let file = first.trim_start_matches("error: ").split(':').next().unwrap_or_default();
+                format!("{file}:")
+            };
             let after = &stderr[stderr.find(&located).expect("file named") + located.len()..];
             let mut parts = after.splitn(3, ':');
             let line = parts.next().unwrap_or_default();

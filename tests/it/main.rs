@@ -5,6 +5,7 @@ mod cli;
 mod designs;
 mod determinism;
 mod explain;
+mod kubernetes;
 mod matrix;
 mod money;
 mod reliability;

@@ -45,13 +45,15 @@ pub(crate) fn mean_harm(
         .agg([col("compromised").mean()])
         .collect()?;
     let groups = distinct_in_order(breakdown, group)?;
+    let index: std::collections::HashMap<&str, usize> =
+        groups.iter().enumerate().map(|(i, g)| (g.as_str(), i)).collect();
     let mut out = Vec::new();
     for variant in distinct_in_order(breakdown, series)? {
         let mut means = vec![0.0; groups.len()];
         let rows = per_trial.clone().lazy().filter(col(series).eq(lit(variant.as_str()))).collect()?;
         for (g, m) in rows.column(group)?.str()?.iter().zip(rows.column("compromised")?.f64()?.iter()) {
             if let (Some(g), Some(m)) = (g, m)
-                && let Some(i) = groups.iter().position(|x| x == g)
+                && let Some(&i) = index.get(g)
             {
                 means[i] = m;
             }
@@ -74,7 +76,15 @@ pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, series: &str, stem: &Path) -
     };
     let (groups, data) = mean_harm(breakdown, by, series)
         .map_err(|source| PlotError::Data { plot: format!("harm by {what}"), source })?;
+    // A national estate has thousands of zones: show the most harmed.
+    let all = groups.len();
+    let (groups, data) = most_harmed(groups, data, MOST_GROUPS);
     let names = display_names(breakdown, by, &groups);
+    let caption = if all > groups.len() {
+        format!("Mean devices compromised per trial, the {} most harmed of {all} {what}s", groups.len())
+    } else {
+        format!("Mean devices compromised per trial, by {what}")
+    };
     let variants = data.len().max(1);
     let g = groups.len().max(1) as f64;
     let x_max = data.iter().flat_map(|(_, v)| v.iter().copied()).fold(0.0f64, f64::max).max(1.0) * 1.08;
@@ -84,7 +94,7 @@ pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, series: &str, stem: &Path) -
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let (plot_area, legend_area) = root.split_horizontally(1100 - legend_width);
         let mut chart = ChartBuilder::on(&plot_area)
-            .caption(format!("Mean devices compromised per trial, by {what}"), (FONT, 22))
+            .caption(caption.as_str(), (FONT, 22))
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(330)
@@ -127,6 +137,24 @@ pub fn plot_harm(breakdown: &DataFrame, by: HarmBy, series: &str, stem: &Path) -
     })
 }
 
+/// Most groups a harm chart shows.
+const MOST_GROUPS: usize = 30;
+
+/// The `n` groups with the most harm in any series, in their first order.
+fn most_harmed(groups: Vec<String>, data: Vec<(String, Vec<f64>)>, n: usize) -> (Vec<String>, Vec<(String, Vec<f64>)>) {
+    if groups.len() <= n {
+        return (groups, data);
+    }
+    let worst = |i: usize| data.iter().map(|(_, m)| m[i]).fold(0.0f64, f64::max);
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| worst(b).total_cmp(&worst(a)).then(a.cmp(&b)));
+    let mut kept = order[..n].to_vec();
+    kept.sort_unstable();
+    let groups = kept.iter().map(|&i| groups[i].clone()).collect();
+    let data = data.into_iter().map(|(v, m)| (v, kept.iter().map(|&i| m[i]).collect())).collect();
+    (groups, data)
+}
+
 /// The names to show for each group: the scenario's names where the
 /// breakdown carries them, else the ids.
 fn display_names(breakdown: &DataFrame, by: HarmBy, groups: &[String]) -> Vec<String> {
@@ -138,14 +166,11 @@ fn display_names(breakdown: &DataFrame, by: HarmBy, groups: &[String]) -> Vec<St
         return groups.to_vec();
     };
     let (Ok(ids), Ok(names)) = (ids.str(), names.str()) else { return groups.to_vec() };
-    groups
-        .iter()
-        .map(|g| {
-            ids.iter()
-                .zip(names.iter())
-                .find(|(i, _)| *i == Some(g.as_str()))
-                .and_then(|(_, n)| n.map(str::to_owned))
-                .unwrap_or_else(|| g.clone())
-        })
-        .collect()
+    let mut name_of = std::collections::HashMap::new();
+    for (i, n) in ids.iter().zip(names.iter()) {
+        if let (Some(i), Some(n)) = (i, n) {
+            name_of.entry(i).or_insert(n);
+        }
+    }
+    groups.iter().map(|g| name_of.get(g.as_str()).map_or_else(|| g.clone(), |n| (*n).to_owned())).collect()
 }

@@ -10,6 +10,7 @@ mod distributions;
 mod harm;
 mod losses;
 mod matrix;
+mod organisations;
 mod sweep;
 mod text;
 mod timeseries;
@@ -26,6 +27,7 @@ pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
 pub use losses::plot_loss_exceedance;
 pub use matrix::plot_defence_matrix;
+pub use organisations::plot_organisations;
 pub use sweep::plot_sweep;
 pub use timeseries::plot_compromised_over_time;
 
@@ -113,8 +115,14 @@ pub(crate) use render_both;
 
 /// The plots a run draws into `<dir>/plots/`, by file stem (each as SVG
 /// and PNG): the files `--force` may remove.
-pub const RUN_PLOTS: &[&str] =
-    &["compromised_over_time", "outcome_distributions", "harm_by_device_type", "harm_by_zone", "loss_exceedance"];
+pub const RUN_PLOTS: &[&str] = &[
+    "compromised_over_time",
+    "outcome_distributions",
+    "harm_by_device_type",
+    "harm_by_zone",
+    "loss_exceedance",
+    "organisations",
+];
 
 /// Every plot of a run's output folder, drawn into `<dir>/plots/`.
 ///
@@ -130,7 +138,9 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let breakdown = read("breakdown.parquet")?;
     let out = dir.join("plots");
     std::fs::create_dir_all(&out).map_err(|e| PlotError::Draw { path: out.clone(), reason: e.to_string() })?;
-    let [over_time, distributions, by_type, by_zone, losses] = RUN_PLOTS else { unreachable!("five run plots") };
+    let [over_time, distributions, by_type, by_zone, losses, organisations] = RUN_PLOTS else {
+        unreachable!("six run plots")
+    };
     let mut files = plot_compromised_over_time(&timeseries, "variant", &out.join(over_time))?;
     files.extend(plot_distributions(&trials, "variant", &out.join(distributions))?);
     files.extend(plot_harm(&breakdown, HarmBy::DeviceType, "variant", &out.join(by_type))?);
@@ -142,6 +152,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             .unwrap_or_default();
         files.extend(plot_loss_exceedance(&trials, "variant", &currency, "trial", &out.join(losses))?);
     }
+    files.extend(plot_organisations(&breakdown, &out.join(organisations))?);
     Ok(files)
 }
 
@@ -189,13 +200,14 @@ pub(crate) fn fit(name: &str, n: usize) -> String {
 
 /// The distinct values of a string column, in order of first appearance.
 pub(crate) fn distinct_in_order(df: &DataFrame, column: &str) -> PolarsResult<Vec<String>> {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<String> = Vec::new();
     for v in df.column(column)?.str()?.iter().flatten() {
-        if !seen.iter().any(|s| s == v) {
-            seen.push(v.to_owned());
+        if seen.insert(v) {
+            out.push(v.to_owned());
         }
     }
-    Ok(seen)
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -33,7 +33,9 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use iomtsim_sim::prelude::*;
-use iomtsim_sim::{DeviceTypeId, ServiceId};
+use iomtsim_sim::{DeviceTypeId, ServiceId, WeightedCounts};
+
+use super::contagion_edges::{EdgeOutbreak, EdgePlan};
 
 /// What lets a scan take a host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,11 +75,19 @@ pub struct Spread {
     /// Zone its outside sources scan from.
     entry_zone: Option<ZoneId>,
     external_sources: u32,
-    /// For each zone A, the zones its hosts reach on the service.
+    /// For each zone A, the zones its hosts reach on the service by
+    /// conduits and inside A (not through a shared network).
     reach: Vec<Vec<ZoneId>>,
+    /// For each zone A, the shared network (an index into `groups`) its
+    /// hosts reach the other zones of on the service, if any.
+    group: Vec<Option<usize>>,
+    /// Each such shared network: its zones, and how many hosts listen there.
+    groups: Vec<Group>,
+    /// For each zone, its place among its shared network's zones.
+    member_pos: Vec<usize>,
     /// For each zone A, how many hosts a host in A reaches (K_A, counting
     /// itself when it is one of them).
-    reach_size: Vec<u32>,
+    reach_size: Vec<f64>,
     /// Whether a zone's hosts reach their own zone on the service.
     reaches_itself: Vec<bool>,
     /// Whether each device type listens on the service.
@@ -85,6 +95,17 @@ pub struct Spread {
     /// The devices whose type listens on the service and may have the
     /// weakness: the only ones a scan can ever take.
     exposed: Vec<DeviceIndex>,
+    /// When the network is given device by device: the spread follows its
+    /// edges instead ([`super::contagion_edges`]).
+    edges: Option<EdgePlan>,
+}
+
+/// A shared network's zones, as one spread sees them.
+struct Group {
+    members: Vec<ZoneId>,
+    listeners: u32,
+    /// The share of the other zones' hosts one host reaches through it.
+    share: f64,
 }
 
 /// How a spreading instance scans.
@@ -123,7 +144,15 @@ pub fn check_shared_fields(
             format!("scans_per_hour must be above 0 and at most 10,000,000, found {rate}"),
         ));
     }
-    if external_sources > 0 && entry_zone.is_none() {
+    if external_sources > 0 && scenario.network.device_graph().is_some() {
+        problems.push(
+            Diagnostic::at(
+                section.span(),
+                "external_sources scan from outside, but this scenario's network is a graph of its devices",
+            )
+            .with_help("set entry_devices instead: devices of the graph the attack holds when it begins"),
+        );
+    } else if external_sources > 0 && entry_zone.is_none() {
         problems.push(
             Diagnostic::at(section.span(), "external_sources scan from the entry zone, but no entry_zone is set")
                 .with_help("name the zone they scan from, e.g. entry_zone = \"internet\""),
@@ -144,14 +173,37 @@ impl Spread {
             }
         }
         let mut reach = vec![Vec::new(); s.zones.len()];
-        let mut reach_size = vec![0u32; s.zones.len()];
+        let mut reach_size = vec![0.0f64; s.zones.len()];
         let mut reaches_itself = vec![false; s.zones.len()];
+        let mut group = vec![None; s.zones.len()];
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of_network: Vec<Option<usize>> = vec![None; s.shared_networks.len()];
+        let mut member_pos = vec![0usize; s.zones.len()];
         for a in (0..s.zones.len()).map(|i| ZoneId(i as u16)) {
-            for b in s.network.reachable_zones(a, service) {
-                reach[usize::from(a.0)].push(b);
-                reach_size[usize::from(a.0)] += listeners[usize::from(b.0)];
+            let ai = usize::from(a.0);
+            let shared = s.network.shared_reach(a, service);
+            if let Some((n, members, share)) = shared {
+                let g = *group_of_network[n].get_or_insert_with(|| {
+                    for (i, z) in members.iter().enumerate() {
+                        member_pos[usize::from(z.0)] = i;
+                    }
+                    let heard = members.iter().map(|z| listeners[usize::from(z.0)]).sum();
+                    groups.push(Group { members: members.to_vec(), listeners: heard, share });
+                    groups.len() - 1
+                });
+                group[ai] = Some(g);
+                reach_size[ai] += share * f64::from(groups[g].listeners - listeners[ai]);
+            }
+            for b in s.network.directly_reachable_zones(a, service) {
+                // A zone of its own shared network is reached through that.
+                let on_same = b != a && shared.is_some_and(|(_, m, _)| m.binary_search(&b).is_ok());
+                if on_same {
+                    continue;
+                }
+                reach[ai].push(b);
+                reach_size[ai] += f64::from(listeners[usize::from(b.0)]);
                 if a == b {
-                    reaches_itself[usize::from(a.0)] = true;
+                    reaches_itself[ai] = true;
                 }
             }
         }
@@ -161,7 +213,19 @@ impl Spread {
                 listens[usize::from(t.0)] && p.weakness.possible(&s.device_types[usize::from(t.0)])
             })
             .collect();
+        let edges = s.network.device_graph().map(|graph| EdgePlan {
+            graph: graph.clone(),
+            service,
+            within: (0..s.zones.len()).map(|z| s.network.allows_within(ZoneId(z as u16), service)).collect(),
+            rate: p.scans_per_hour / 3600.0 * p.success,
+            listens: listens.clone(),
+            possible: s.device_types.iter().map(|t| p.weakness.possible(t)).collect(),
+        });
         Spread {
+            edges,
+            group,
+            groups,
+            member_pos,
             weakness: p.weakness,
             success: p.success,
             scans_per_sec: p.scans_per_hour / 3600.0,
@@ -255,6 +319,15 @@ pub struct Outbreak {
     /// Devices of the estate scanning now (outside sources not counted).
     hosts: u32,
     devices: u32,
+    /// The outbreak edge by edge, on a device graph.
+    edges: Option<EdgeOutbreak>,
+    /// Per shared network: susceptible hosts per zone, and their total.
+    group_susceptible: Vec<WeightedCounts>,
+    /// The classes with scanners, whose rates are kept up to date (a class
+    /// without one needs none: a scanner's threshold is drawn relative to
+    /// its class's accumulated rate when it starts).
+    active: Vec<usize>,
+    is_active: Vec<bool>,
 }
 
 const NOT_RANKED: u64 = u64::MAX;
@@ -263,6 +336,10 @@ impl Outbreak {
     pub fn new(plan: Arc<Spread>, ids: SpreadIds, devices: usize, zones: usize) -> Self {
         let sources = devices + plan.external_sources as usize;
         Outbreak {
+            edges: plan.edges.as_ref().map(|_| EdgeOutbreak::new(devices)),
+            group_susceptible: plan.groups.iter().map(|g| WeightedCounts::new(g.members.len())).collect(),
+            active: Vec::new(),
+            is_active: vec![false; 2 * zones],
             plan,
             ids,
             started: false,
@@ -291,6 +368,9 @@ impl Outbreak {
         self.rank_of[d as usize] = rank;
         self.ranked[zone].push(Reverse((rank, d)));
         self.susceptible[zone] += 1;
+        if let Some(g) = self.plan.group[zone] {
+            self.group_susceptible[g].add(self.plan.member_pos[zone], 1);
+        }
     }
 
     fn unrank(&mut self, sim: &Sim, d: DeviceIndex) -> bool {
@@ -298,7 +378,11 @@ impl Outbreak {
             return false;
         }
         self.rank_of[d as usize] = NOT_RANKED;
-        self.susceptible[usize::from(sim.device(d).zone.0)] -= 1;
+        let zone = usize::from(sim.device(d).zone.0);
+        self.susceptible[zone] -= 1;
+        if let Some(g) = self.plan.group[zone] {
+            self.group_susceptible[g].add(self.plan.member_pos[zone], -1);
+        }
         true
     }
 
@@ -332,6 +416,10 @@ impl Outbreak {
             return;
         }
         let c = self.class(sim, j);
+        if !self.is_active[c] {
+            self.is_active[c] = true;
+            self.active.push(c);
+        }
         let due = self.accumulated[c] + key.with(0).exp1();
         self.scanners[j as usize] = Some(Scanner { due, n: 0, key });
         self.due[c].push(Reverse((due.to_bits(), j)));
@@ -351,7 +439,7 @@ impl Outbreak {
 
     /// Devices of the estate it holds and scanning from now.
     pub fn hosts_scanning(&self) -> u32 {
-        self.hosts
+        self.edges.as_ref().map_or(self.hosts, EdgeOutbreak::hosts_scanning)
     }
 
     /// The scanner of class `c` due first.
@@ -369,40 +457,63 @@ impl Outbreak {
     fn advance(&mut self, now: SimTime) {
         let dt = (now - self.last).as_secs_f64();
         if dt > 0.0 {
-            for (a, r) in self.accumulated.iter_mut().zip(&self.rate) {
-                *a += r * dt;
+            for &c in &self.active {
+                self.accumulated[c] += self.rate[c] * dt;
             }
         }
         self.last = now;
     }
 
-    /// Recomputes each class's rate from the susceptible hosts it reaches.
+    /// Susceptible hosts a host in zone `a` reaches: by conduits and in its
+    /// zone, and through its shared network (every other zone of it); the
+    /// latter also weighted by the share of them one host reaches.
+    fn reachable(&self, a: usize) -> (u32, u32, f64) {
+        let direct = self.plan.reach[a].iter().map(|b| self.susceptible[usize::from(b.0)]).sum();
+        let (shared, weighted) = self.plan.group[a].map_or((0, 0.0), |g| {
+            let n = self.group_susceptible[g].total() - self.susceptible[a];
+            (n, f64::from(n) * self.plan.groups[g].share)
+        });
+        (direct, shared, weighted)
+    }
+
+    /// Recomputes each active class's rate from the susceptible hosts it
+    /// reaches, and lets go of classes whose scanners have all stopped.
     fn refresh_rates(&mut self) {
-        let plan = &self.plan;
-        for a in 0..self.susceptible.len() {
-            let reachable: u32 = plan.reach[a].iter().map(|b| self.susceptible[usize::from(b.0)]).sum();
-            let k = f64::from(plan.reach_size[a]);
-            for in_reach in [0usize, 1] {
-                let targets = k - in_reach as f64;
-                self.rate[2 * a + in_reach] = if targets > 0.0 {
-                    plan.scans_per_sec * plan.success * f64::from(reachable) / targets
-                } else {
-                    0.0
-                };
+        let mut i = 0;
+        while i < self.active.len() {
+            let c = self.active[i];
+            if self.next_due(c).is_none() {
+                self.active.swap_remove(i);
+                self.is_active[c] = false;
+                self.rate[c] = 0.0;
+                continue;
             }
+            let (a, in_reach) = (c / 2, c % 2);
+            let (direct, _, shared) = self.reachable(a);
+            let targets = self.plan.reach_size[a] - in_reach as f64;
+            self.rate[c] = if targets > 0.0 {
+                self.plan.scans_per_sec * self.plan.success * (f64::from(direct) + shared) / targets
+            } else {
+                0.0
+            };
+            i += 1;
         }
+        // The order classes are looked at must not depend on when they
+        // became active, so that ties resolve alike in every design.
+        self.active.sort_unstable();
     }
 
     /// Schedules the next success afresh from the current rates.
     pub fn reschedule(&mut self, sim: &mut Sim) {
         self.generation += 1;
-        if self.stopped || !self.started {
+        if self.stopped || !self.started || self.edges.is_some() {
             return;
         }
         self.advance(sim.now());
         self.refresh_rates();
         let mut next: Option<(f64, usize)> = None;
-        for c in 0..self.rate.len() {
+        for i in 0..self.active.len() {
+            let c = self.active[i];
             if self.rate[c] <= 0.0 {
                 continue;
             }
@@ -426,6 +537,10 @@ impl Outbreak {
         self.unrank(sim, d);
         sim.add(self.ids.infections, 1);
         let key = sim.key(instance).named("scan").and(sim.state(d).cause);
+        if let (Some(edges), Some(plan)) = (&mut self.edges, &self.plan.edges) {
+            edges.start(sim, plan, d, key, self.ids.infect);
+            return;
+        }
         self.start_scanning(sim, d, key);
     }
     /// The outbreak begins: every host with the weakness is ranked, and
@@ -435,6 +550,9 @@ impl Outbreak {
         let plan = self.plan.clone();
         self.started = true;
         self.last = sim.now();
+        if self.edges.is_some() {
+            return; // each scanner draws its own edges when it starts
+        }
         for &d in &plan.exposed {
             if plan.takes(sim, d) {
                 self.rank(sim, instance, d, sim.state(d).epoch);
@@ -449,6 +567,7 @@ impl Outbreak {
     /// Takes `d` as an entry device, whatever its weaknesses, booking the
     /// compromise under `kind` with `cause`.
     pub fn seed(&mut self, sim: &mut Sim, instance: InstanceId, d: DeviceIndex, kind: EventKindId, cause: Key) {
+        self.advance(sim.now());
         if sim.compromise_by(d, kind, cause) {
             self.infected(sim, instance, d);
         }
@@ -474,6 +593,9 @@ impl Outbreak {
 /// The scanner of the class named in the event succeeds and takes a host.
 pub fn infect_next(In(e): In<Event>, mut sim: Sim, mut outbreaks: ResMut<Instances<Outbreak>>) {
     let o = outbreaks.get_mut(e.instance);
+    if o.edges.is_some() {
+        return infect_over_edge(&e, &mut sim, o);
+    }
     if e.tag != o.generation || o.stopped {
         return; // a rate changed since this was scheduled
     }
@@ -491,19 +613,38 @@ pub fn infect_next(In(e): In<Event>, mut sim: Sim, mut outbreaks: ResMut<Instanc
     // lowest rank: together a uniform draw among the hosts it could take.
     // The rank is compared only within a zone, where every scanner that
     // takes from it sees the same hosts, so the ranks left stay exchangeable.
+    // Through a shared network, the zone is drawn the same way among its
+    // other zones, without looking at each.
     let zone = class / 2;
-    let total: u32 = o.plan.reach[zone].iter().map(|b| o.susceptible[usize::from(b.0)]).sum();
-    let mut pick = draw.named("target").uniform() * f64::from(total);
+    let (direct, shared, weighted) = o.reachable(zone);
+    let mut pick = draw.named("target").uniform() * (f64::from(direct) + weighted);
     let mut victim_zone = None;
+    let mut found = false;
     for b in &o.plan.reach[zone] {
         let s = f64::from(o.susceptible[usize::from(b.0)]);
         if s > 0.0 {
             victim_zone = Some(usize::from(b.0));
             if pick < s {
+                found = true;
                 break;
             }
             pick -= s;
         }
+    }
+    if !found
+        && shared > 0
+        && let Some(g) = o.plan.group[zone]
+    {
+        // The pick among the other zones' hosts, laid out zone by zone with
+        // this zone's own left out.
+        let counts = &o.group_susceptible[g];
+        let own = o.plan.member_pos[zone];
+        let share = o.plan.groups[g].share;
+        let mut x = ((pick / share).max(0.0) as u32).min(shared - 1);
+        if x >= counts.before(own) {
+            x += o.susceptible[zone];
+        }
+        victim_zone = Some(usize::from(o.plan.groups[g].members[counts.find(x)].0));
     }
     let victim = victim_zone.and_then(|z| o.lowest(z));
     if let Some(d) = victim
@@ -512,6 +653,23 @@ pub fn infect_next(In(e): In<Event>, mut sim: Sim, mut outbreaks: ResMut<Instanc
         o.infected(&mut sim, e.instance, d);
     }
     o.reschedule(&mut sim);
+}
+
+/// A scanner's success on its edge to the event's target falls due.
+fn infect_over_edge(e: &Event, sim: &mut Sim, o: &mut Outbreak) {
+    if o.stopped {
+        return;
+    }
+    let v = e.target;
+    let state = sim.state(v);
+    let open = o.plan.takes(sim, v);
+    let may_reopen = !open && o.plan.listens(sim.device(v).device_type) && (state.compromised || state.isolated);
+    let Some(edges) = &mut o.edges else { return };
+    if let Some(cause) = edges.due(sim, e, open, may_reopen)
+        && sim.compromise_by(v, o.ids.taken, cause)
+    {
+        o.infected(sim, e.instance, v);
+    }
 }
 
 /// Keeps the susceptible hosts and the scanners true to devices' states
@@ -523,6 +681,15 @@ fn device_changed(In(e): In<Event>, mut sim: Sim, mut outbreaks: ResMut<Instance
     }
     let d = e.target;
     let state = sim.state(d);
+    if let Some(edges) = &mut o.edges {
+        if state.isolated || !state.compromised {
+            edges.stop(d);
+        }
+        if o.plan.takes(&sim, d) {
+            edges.reopened(&mut sim, d, o.ids.infect);
+        }
+        return;
+    }
     o.advance(sim.now());
     let mut changed = false;
     let susceptible = o.plan.takes(&sim, d);

@@ -381,6 +381,71 @@ mod tests {
         assert!((mb - theory[1]).abs() < hb + 0.02, "zone b: {mb:.3} ± {hb:.3}, theory {:.3}", theory[1]);
     }
 
+    /// Three zones of 200 hosts on one shared network that reaches `reach`
+    /// of the other zones' hosts; hosts detected after an exponential hour
+    /// and isolated at once.
+    fn shared_network(reach: f64) -> String {
+        format!(
+            r#"
+            name = "shared"
+            duration = "30d"
+            shared_networks = [{{ id = "n3", services = ["smb"], reach = {reach} }}]
+            zones = [{{ id = "a", shared_network = "n3" }}, {{ id = "b", shared_network = "n3" }}, {{ id = "c", shared_network = "n3" }}]
+            vulnerabilities = [{{ id = "eb", service = "smb" }}]
+            device_types = [{{ id = "host", services = ["smb"], vulnerabilities = [{{ id = "eb" }}] }}]
+            placement = [
+              {{ zone = "a", device_type = "host", count = 200 }},
+              {{ zone = "b", device_type = "host", count = 200 }},
+              {{ zone = "c", device_type = "host", count = 200 }},
+            ]
+            [attacks.worm]
+            exploit = "eb"
+            scans_per_hour = 3.0
+            entry_zone = "a"
+            entry_devices = 1
+            [defences.monitoring]
+            coverage = 1.0
+            time_to_detect = {{ dist = "exponential", mean = "1h" }}
+            [defences.incident_response]
+            isolate_after = "0s"
+            restore_time = "3000d"
+            "#
+        )
+    }
+
+    #[test]
+    fn a_shared_network_spreads_as_multi_group_theory_says() {
+        for reach in [1.0, 0.2] {
+            let results = run(&shared_network(reach), 400, true);
+            // A host reaches 199 in its zone and `reach` of the 400 others:
+            // per pair, 3 × (1 or reach) / K.
+            let k = 199.0 + reach * 400.0;
+            let (own, other) = (3.0 * 200.0 / k, 3.0 * reach * 200.0 / k);
+            let theory = final_size(&[
+                vec![own * 199.0 / 200.0, other, other],
+                vec![other, own * 199.0 / 200.0, other],
+                vec![other, other, own * 199.0 / 200.0],
+            ]);
+            let mut taken = Vec::new();
+            for r in &results {
+                let mut per_zone = [0u32; 3];
+                for e in r.events.iter().filter(|e| e.transition == Some(Transition::Compromised)) {
+                    per_zone[(e.device / 200) as usize] += 1;
+                }
+                if per_zone.iter().sum::<u32>() > 60 {
+                    taken.push(f64::from(per_zone[1] + per_zone[2]) / 400.0);
+                }
+            }
+            assert!(taken.len() > 100, "too few major outbreaks: {}", taken.len());
+            let (m, h) = mean_ci(&taken);
+            assert!(
+                (m - theory[1]).abs() < h + 0.02,
+                "reach {reach}: other zones {m:.3} ± {h:.3}, theory {:.3}",
+                theory[1]
+            );
+        }
+    }
+
     fn outbreak(extra_worm: &str, extra: &str) -> String {
         format!(
             r#"

@@ -16,17 +16,26 @@ pub struct Diagnostic {
     pub span: Option<Range<usize>>,
     /// What to do instead, when there is something to say.
     pub help: Option<String>,
+    /// Where the problem is when it is in another file the scenario names
+    /// (a graph file): that file, its 1-based line and column.
+    pub elsewhere: Option<(String, usize, usize)>,
 }
 
 impl Diagnostic {
     /// A problem at `span`.
     pub fn at(span: Range<usize>, message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), span: Some(span), help: None }
+        Diagnostic { message: message.into(), span: Some(span), help: None, elsewhere: None }
     }
 
     /// A problem about the file as a whole.
     pub fn whole_file(message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), span: None, help: None }
+        Diagnostic { message: message.into(), span: None, help: None, elsewhere: None }
+    }
+
+    /// A problem at `line` and `column` (1-based) of another file the
+    /// scenario names.
+    pub fn in_file(file: impl Into<String>, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Diagnostic { message: message.into(), span: None, help: None, elsewhere: Some((file.into(), line, column)) }
     }
 
     /// Adds advice on what is allowed.
@@ -39,7 +48,7 @@ impl Diagnostic {
     pub fn from_toml(e: &toml::de::Error) -> Self {
         let message = e.message().trim().to_owned();
         let help = help_for_toml_message(&message);
-        Diagnostic { message, span: e.span(), help }
+        Diagnostic { message, span: e.span(), help, elsewhere: None }
     }
 }
 
@@ -109,7 +118,10 @@ impl ScenarioError {
         match self {
             ScenarioError::Invalid { source_text, diagnostics, .. } => diagnostics
                 .iter()
-                .map(|d| (d.span.as_ref().map(|s| line_col(source_text, s.start)), d.message.clone()))
+                .map(|d| match &d.elsewhere {
+                    Some((_, line, col)) => (Some((*line, *col)), d.message.clone()),
+                    None => (d.span.as_ref().map(|s| line_col(source_text, s.start)), d.message.clone()),
+                })
                 .collect(),
             other => vec![(None, other.to_string())],
         }
@@ -171,6 +183,14 @@ fn render_all(file: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     for (i, d) in diagnostics.iter().enumerate() {
         if i > 0 {
             out.push('\n');
+        }
+        if let Some((other, line, col)) = &d.elsewhere {
+            out.push_str(&format!("error: {other}:{line}:{col}: {}\n", d.message));
+            out.push_str(&format!("  note: a graph file of {file}\n"));
+            if let Some(h) = &d.help {
+                out.push_str(&format!("  help: {h}\n"));
+            }
+            continue;
         }
         match &d.span {
             Some(span) => {

@@ -12,6 +12,8 @@
 
 mod diagnostic;
 mod document;
+mod graph_file;
+mod graph_network;
 pub mod raw;
 mod validate;
 
@@ -37,7 +39,7 @@ pub mod limits {
     /// Most devices in one scenario (a national estate).
     pub const MAX_DEVICES: u64 = 2_000_000;
     /// Most zones.
-    pub const MAX_ZONES: usize = 4_096;
+    pub const MAX_ZONES: usize = 16_384;
     /// Most device types.
     pub const MAX_DEVICE_TYPES: usize = 4_096;
     /// Most trials in one run.
@@ -171,6 +173,8 @@ pub struct Scenario {
     pub zones: Vec<Zone>,
     /// Directed conduits (a bidirectional one appears twice).
     pub conduits: Vec<Conduit>,
+    /// Networks many zones share.
+    pub shared_networks: Vec<crate::network::SharedNetwork>,
     /// The zone graph.
     pub network: Network,
     /// Vulnerabilities in file order.

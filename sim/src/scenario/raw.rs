@@ -45,17 +45,32 @@ pub struct RawScenario {
     #[serde(default)]
     pub services: Vec<RawService>,
     /// Network zones: groups of devices that talk freely to each other.
+    /// With a `[graph]`, zones the graph's nodes name need not be listed.
+    #[serde(default)]
     pub zones: Vec<RawZone>,
     /// Conduits: which services one zone may use to reach another.
     #[serde(default)]
     pub conduits: Vec<RawConduit>,
+    /// Networks many zones share, such as a national health network: a
+    /// host in a zone attached to one reaches the hosts of every other zone
+    /// attached to it, on the services it carries, as if a conduit joined
+    /// each pair (without listing the pairs).
+    #[serde(default)]
+    pub shared_networks: Vec<RawSharedNetwork>,
     /// Known vulnerabilities that device types carry and attacks exploit.
     #[serde(default)]
     pub vulnerabilities: Vec<RawVulnerability>,
     /// Kinds of device and their security profile (MDS2 vocabulary).
     pub device_types: Vec<RawDeviceType>,
-    /// How many devices of each type sit in which zone.
+    /// How many devices of each type sit in which zone (not with a `[graph]`,
+    /// whose nodes are the devices).
+    #[serde(default)]
     pub placement: Vec<RawPlacement>,
+    /// A network read from files instead of placement and conduits: each
+    /// device with its type and zone, and who reaches whom on which
+    /// services, as an asset inventory or a network scan records it.
+    #[serde(default)]
+    pub graph: Option<RawGraph>,
     /// Staff and service accounts, in groups: who they are, where their
     /// accounts log in, and how readily they click a phishing e-mail.
     #[serde(default)]
@@ -94,6 +109,35 @@ fn default_trials() -> Spanned<u32> {
     Spanned::new(0..0, 100)
 }
 
+/// `[graph]`: a network given device by device. Paths are relative to
+/// the scenario file.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGraph {
+    /// Node table: a CSV file whose header names `id`, `device_type` and
+    /// `zone` (in any order; other columns are ignored). Each row is a
+    /// device; a zone not listed in `zones` is made with its defaults.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub nodes: Option<Spanned<String>>,
+    /// Edge list: a CSV file whose header names `source` and `target` (node
+    /// ids) and optionally `service` (names separated by spaces or `;`;
+    /// empty or `any` for every service). A source reaches its target.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub edges: Option<Spanned<String>>,
+    /// Whether each CSV edge reaches only from source to target. Default:
+    /// no, each edge reaches both ways (GraphML says this itself).
+    #[serde(default)]
+    pub directed: bool,
+    /// A GraphML file instead of the two CSV files, as networkx's
+    /// `write_graphml` writes it: node attributes `device_type` and `zone`,
+    /// an optional edge attribute `service`; nodes before the edges.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub graphml: Option<Spanned<String>>,
+}
+
 /// A service beyond the built-in ones.
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,12 +173,39 @@ pub struct RawZone {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub intra_zone: Option<Vec<Spanned<String>>>,
+    /// The shared network the zone is attached to, if any (at most one).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub shared_network: Option<Spanned<String>>,
+    /// The organisation the zone belongs to (a trust, a practice), so that
+    /// outcomes can be told organisation by organisation. Absent: none.
+    #[serde(default)]
+    pub organisation: Option<String>,
     /// Floor area of the premises the zone's devices are spread over, in
     /// square metres, for how many of them a radio attacker nearby reaches.
     /// Absent: 1,000 (assumed: a ward).
     #[serde(default)]
     #[schemars(with = "Option<f64>")]
     pub floor_area_m2: Option<Spanned<f64>>,
+}
+
+/// A network many zones share.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSharedNetwork {
+    /// Identifier zones name in `shared_network`, e.g. `n3`.
+    #[schemars(with = "String")]
+    pub id: Spanned<String>,
+    /// Readable name for reports; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Services it carries between its zones; `any` carries all.
+    #[schemars(with = "Vec<String>")]
+    pub services: Vec<Spanned<String>>,
+    /// Share of the other zones' hosts on it that one host can reach (its
+    /// routing and firewalls let only some pairs through). Default: 1, all.
+    #[serde(default = "Probability::one")]
+    pub reach: Probability,
 }
 
 /// A conduit between two zones.

@@ -12,7 +12,9 @@ use super::{DeviceSlot, Diagnostic, Document, InstanceSection, Scenario, Scenari
 use crate::costs::{BreachCost, ByCriticality, Costs};
 use crate::domain::{ClinicalService, DataFlow, Radio, Staff, StaffRole};
 use crate::estate::{DeviceType, DeviceTypeId, MAX_VULNERABILITIES, Placement, VulnId, Vulnerability};
-use crate::network::{BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, Zone, ZoneId};
+use crate::network::{
+    BUILTIN_SERVICES, Conduit, MAX_SERVICES, Network, Service, ServiceId, ServiceSet, SharedNetwork, Zone, ZoneId,
+};
 use crate::time::SimDuration;
 use crate::vocabulary::Role;
 
@@ -96,8 +98,29 @@ pub(super) fn validate(
         set
     };
 
+    // Shared networks.
+    v.unique(raw.shared_networks.iter().map(|n| &n.id), "shared network");
+    let mut shared_networks = Vec::new();
+    let mut shared_services = Vec::new();
+    let mut shared_reach = Vec::new();
+    for n in &raw.shared_networks {
+        if n.services.is_empty() {
+            v.push(
+                Diagnostic::at(n.id.span(), "a shared network must carry at least one service")
+                    .with_help("list services, e.g. services = [\"smb\"], or remove it"),
+            );
+        }
+        shared_services.push(service_set(&mut v, &n.services));
+        shared_reach.push(n.reach.get());
+        shared_networks.push(SharedNetwork {
+            id: n.id.get_ref().clone(),
+            name: n.name.clone().unwrap_or_else(|| n.id.get_ref().clone()),
+        });
+    }
+
     // Zones.
-    if raw.zones.is_empty() {
+    let mut zones = Vec::with_capacity(raw.zones.len());
+    if raw.zones.is_empty() && raw.graph.is_none() {
         v.push(Diagnostic::whole_file("a scenario needs at least one zone").with_help("add a [[zones]] table"));
     }
     if raw.zones.len() > limits::MAX_ZONES {
@@ -105,7 +128,6 @@ pub(super) fn validate(
         return Err(v.diagnostics);
     }
     v.unique(raw.zones.iter().map(|z| &z.id), "zone");
-    let mut zones = Vec::with_capacity(raw.zones.len());
     for z in &raw.zones {
         if let Some(sl) = &z.security_level
             && !(1..=4).contains(sl.get_ref())
@@ -127,6 +149,10 @@ pub(super) fn validate(
             Some(a) => *a.get_ref(),
             None => 1000.0,
         };
+        let shared = z.shared_network.as_ref().and_then(|n| {
+            v.ok(lookup(n, "shared network", shared_networks.iter().map(|x| x.id.as_str())))
+                .map(|i| (i as u16, shared_services[i], shared_reach[i]))
+        });
         zones.push(Zone {
             id: z.id.get_ref().clone(),
             name: z.name.clone().unwrap_or_else(|| z.id.get_ref().clone()),
@@ -134,6 +160,8 @@ pub(super) fn validate(
             security_level: z.security_level.as_ref().map(|s| *s.get_ref()),
             intra,
             floor_area_m2,
+            shared,
+            organisation: z.organisation.clone(),
         });
     }
     let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
@@ -237,6 +265,55 @@ pub(super) fn validate(
         });
     }
 
+    // A network given device by device: its devices, and the zones its
+    // nodes name (made with their defaults when the scenario lists them not).
+    let graph = raw.graph.as_ref().and_then(|g| {
+        let base = std::path::Path::new(&source.file).parent().unwrap_or(std::path::Path::new("")).to_owned();
+        let names = super::graph_file::Vocabulary {
+            device_types: &device_types.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+            services: &services.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        };
+        let read = super::graph_file::read(g, &base, &names).map_err(|d| v.diagnostics.extend(d)).ok()?;
+        let mut zone_of_name = Vec::with_capacity(read.zones.len());
+        for name in &read.zones {
+            let z = match zones.iter().position(|z| &z.id == name) {
+                Some(i) => i,
+                None => {
+                    zones.push(Zone {
+                        id: name.clone(),
+                        name: name.clone(),
+                        external: false,
+                        security_level: None,
+                        intra: ServiceSet::ALL,
+                        floor_area_m2: 1000.0,
+                        shared: None,
+                        organisation: None,
+                    });
+                    zones.len() - 1
+                }
+            };
+            if zones[z].external {
+                v.push(
+                    Diagnostic::whole_file(format!("the graph places devices in zone `{name}`, which is external"))
+                        .with_help("place devices in a zone of the estate; external zones hold no devices"),
+                );
+            }
+            zone_of_name.push(ZoneId(z as u16));
+        }
+        if zones.len() > limits::MAX_ZONES {
+            v.push(Diagnostic::whole_file(format!(
+                "the graph's nodes name {} zones; at most {} are supported",
+                zones.len(),
+                limits::MAX_ZONES
+            )));
+            return None;
+        }
+        Some((read, zone_of_name))
+    });
+    let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
+        v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16))
+    };
+
     // Placement, with the device total checked before any device is allocated.
     let mut placements = Vec::new();
     let mut total: u64 = 0;
@@ -275,6 +352,22 @@ pub(super) fn validate(
             )
             .with_help("check the counts for a stray digit"),
         );
+    } else if raw.graph.is_some() {
+        if let Some(p) = raw.placement.first() {
+            v.push(
+                Diagnostic::at(p.zone.span(), "a scenario with a [graph] takes its devices from the graph's nodes")
+                    .with_help("remove the placement rows, or the [graph] table"),
+            );
+        }
+        if let Some(c) = raw.conduits.first() {
+            v.push(
+                Diagnostic::at(
+                    c.from.span(),
+                    "a scenario with a [graph] takes who reaches whom from the graph's edges",
+                )
+                .with_help("remove the conduits (add or remove edges instead), or the [graph] table"),
+            );
+        }
     } else if total == 0 && !raw.placement.is_empty() {
         v.push(
             Diagnostic::whole_file("placement puts no device anywhere")
@@ -377,18 +470,25 @@ pub(super) fn validate(
     if !v.diagnostics.is_empty() {
         return Err(v.diagnostics);
     }
-    let mut devices = Vec::with_capacity(total as usize);
-    let mut per_type = vec![0u32; device_types.len()];
-    for p in &placements {
-        let next = &mut per_type[usize::from(p.device_type.0)];
-        devices.extend((*next..*next + p.count).map(|ordinal| DeviceSlot {
-            device_type: p.device_type,
-            zone: p.zone,
-            ordinal,
-        }));
-        *next += p.count;
-    }
-    let network = Network::new(&zones, &conduits);
+    let (devices, network) = match graph {
+        None => {
+            let mut devices = Vec::with_capacity(total as usize);
+            let mut per_type = vec![0u32; device_types.len()];
+            for p in &placements {
+                let next = &mut per_type[usize::from(p.device_type.0)];
+                devices.extend((*next..*next + p.count).map(|ordinal| DeviceSlot {
+                    device_type: p.device_type,
+                    zone: p.zone,
+                    ordinal,
+                }));
+                *next += p.count;
+            }
+            (devices, Network::new(&zones, &conduits))
+        }
+        Some((read, zone_of_name)) => {
+            super::graph_network::build(read, &zone_of_name, &mut zones, &mut conduits, &mut placements)
+        }
+    };
     Ok(Scenario {
         name,
         description: raw.description,
@@ -400,6 +500,7 @@ pub(super) fn validate(
         services,
         zones,
         conduits,
+        shared_networks,
         network,
         vulnerabilities,
         device_types,

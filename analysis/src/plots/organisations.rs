@@ -1,0 +1,181 @@
+//! Organisations at a glance, for estates of many (a national health
+//! service): each organisation a disc whose area is its number of devices,
+//! laid out largest first like a map of the estate, coloured by the share
+//! of trials in which the attack took at least one of its devices.
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use polars::prelude::*;
+
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::{PlotError, draw_text, render_both};
+use crate::numbers::with_decimals;
+
+/// One organisation's size and outcome over the trials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganisationOutcome {
+    /// Its id.
+    pub organisation: String,
+    /// Its devices.
+    pub devices: u32,
+    /// Share of trials in which at least one of its devices was compromised.
+    pub infected_share: f64,
+    /// Share of trials in which at least one was disrupted.
+    pub disrupted_share: f64,
+}
+
+/// Each organisation's size and outcome, from `breakdown.parquet` (empty
+/// when the scenario's zones name no organisation), largest first.
+///
+/// # Errors
+/// If the frame lacks the breakdown's columns.
+pub fn organisation_outcomes(breakdown: &DataFrame) -> PolarsResult<Vec<OrganisationOutcome>> {
+    if breakdown.column("organisation").is_err() {
+        return Ok(Vec::new());
+    }
+    let per = breakdown
+        .clone()
+        .lazy()
+        .filter(col("organisation").neq(lit("")))
+        .group_by([col("organisation"), col("trial")])
+        .agg([col("devices").sum(), col("compromised").sum(), col("disrupted").sum()])
+        .group_by([col("organisation")])
+        .agg([
+            col("devices").max().alias("devices"),
+            col("compromised").gt(lit(0)).cast(DataType::Float64).mean().alias("infected"),
+            col("disrupted").gt(lit(0)).cast(DataType::Float64).mean().alias("disrupted"),
+        ])
+        .sort_by_exprs(
+            [col("devices"), col("organisation")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .collect()?;
+    let ids = per.column("organisation")?.str()?;
+    let devices = per.column("devices")?.cast(&DataType::UInt32)?;
+    let devices = devices.u32()?;
+    let infected = per.column("infected")?.f64()?;
+    let disrupted = per.column("disrupted")?.f64()?;
+    Ok((0..per.height())
+        .map(|i| OrganisationOutcome {
+            organisation: ids.get(i).unwrap_or_default().to_owned(),
+            devices: devices.get(i).unwrap_or(0),
+            infected_share: infected.get(i).unwrap_or(0.0),
+            disrupted_share: disrupted.get(i).unwrap_or(0.0),
+        })
+        .collect())
+}
+
+/// A share of trials as a colour: pale grey at 0, through orange, to dark
+/// red at 1.
+fn heat(share: f64) -> RGBColor {
+    let stops = [(0.0, (220.0, 220.0, 220.0)), (0.5, (230.0, 159.0, 0.0)), (1.0, (150.0, 20.0, 20.0))];
+    let s = share.clamp(0.0, 1.0);
+    let (lo, hi) = if s <= 0.5 { (stops[0], stops[1]) } else { (stops[1], stops[2]) };
+    let t = (s - lo.0) / (hi.0 - lo.0);
+    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    RGBColor(mix(lo.1.0, hi.1.0), mix(lo.1.1, hi.1.1), mix(lo.1.2, hi.1.2))
+}
+
+/// Draws the organisations to `<stem>.svg` and `<stem>.png`, or nothing
+/// when the scenario's zones name no organisation.
+///
+/// # Errors
+/// [`PlotError`] if the frame lacks a column or a file cannot be written.
+pub fn plot_organisations(breakdown: &DataFrame, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let orgs =
+        organisation_outcomes(breakdown).map_err(|source| PlotError::Data { plot: "organisations".into(), source })?;
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (width, height) = (1100u32, 900u32);
+    let (map_w, map_h) = (f64::from(width) - 60.0, f64::from(height) - 200.0);
+    // A grid of square cells, as many as there are organisations, filling
+    // the map's area; the largest organisation fills its cell.
+    let n = orgs.len() as f64;
+    let cell = (map_w * map_h / n).sqrt().floor().max(2.0);
+    let columns = (map_w / cell).floor().max(1.0) as usize;
+    let largest = f64::from(orgs[0].devices.max(1));
+    let infected = orgs.iter().filter(|o| o.infected_share > 0.0).count();
+    let mean_infected: f64 = orgs.iter().map(|o| o.infected_share).sum();
+    render_both!(stem, (width, height), |root| {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let title =
+            format!("{} organisations by size (area) and how often the attack reached them", with_decimals(n, 0));
+        draw_text(&root, &title, (30, 30), 20, HPos::Left, VPos::Center)?;
+        let sub = format!(
+            "a mean of {} infected per trial; {} infected in at least one trial",
+            with_decimals(mean_infected, 1),
+            with_decimals(infected as f64, 0)
+        );
+        draw_text(&root, &sub, (30, 58), 14, HPos::Left, VPos::Center)?;
+        for (i, o) in orgs.iter().enumerate() {
+            let (col, row) = (i % columns, i / columns);
+            let x = 30.0 + (col as f64 + 0.5) * cell;
+            let y = 90.0 + (row as f64 + 0.5) * cell;
+            let r = (cell / 2.0 * (f64::from(o.devices) / largest).sqrt()).max(1.0);
+            root.draw(&Circle::new((x as i32, y as i32), r.round() as i32, heat(o.infected_share).filled()))
+                .map_err(|e| e.to_string())?;
+        }
+        // The colour scale.
+        let (x0, y0) = (30i32, height as i32 - 70);
+        draw_text(
+            &root,
+            "share of trials with at least one device compromised",
+            (x0, y0 - 18),
+            13,
+            HPos::Left,
+            VPos::Center,
+        )?;
+        for step in 0..=100 {
+            let x = x0 + step * 4;
+            root.draw(&Rectangle::new([(x, y0), (x + 4, y0 + 16)], heat(f64::from(step) / 100.0).filled()))
+                .map_err(|e| e.to_string())?;
+        }
+        for (label, at) in [("0", 0), ("0.5", 200), ("1", 400)] {
+            draw_text(&root, label, (x0 + at, y0 + 30), 12, HPos::Center, VPos::Center)?;
+        }
+        let note = format!("largest: {} ({} devices)", orgs[0].organisation, with_decimals(largest, 0));
+        draw_text(&root, &note, (x0 + 480, y0 + 8), 13, HPos::Left, VPos::Center)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breakdown() -> DataFrame {
+        // Two trials; org a (3 devices) infected in one, b (1 device) never,
+        // and a zone of no organisation.
+        df!(
+            "trial" => [0u32, 0, 0, 1, 1, 1],
+            "organisation" => ["a", "b", "", "a", "b", ""],
+            "devices" => [3u32, 1, 5, 3, 1, 5],
+            "compromised" => [2u32, 0, 4, 0, 0, 0],
+            "disrupted" => [1u32, 0, 0, 0, 0, 0],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn outcomes_are_per_organisation_largest_first() {
+        let o = organisation_outcomes(&breakdown()).unwrap();
+        assert_eq!(o.len(), 2, "zones of no organisation are left out");
+        assert_eq!((o[0].organisation.as_str(), o[0].devices, o[0].infected_share), ("a", 3, 0.5));
+        assert_eq!((o[1].organisation.as_str(), o[1].infected_share, o[1].disrupted_share), ("b", 0.0, 0.0));
+        let dir = tempfile::tempdir().unwrap();
+        let files = plot_organisations(&breakdown(), &dir.path().join("organisations")).unwrap();
+        assert_eq!(files.len(), 2);
+        let none = breakdown().lazy().with_column(lit("").alias("organisation")).collect().unwrap();
+        assert!(plot_organisations(&none, &dir.path().join("none")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn colours_run_from_grey_to_red() {
+        assert_eq!(heat(0.0), RGBColor(220, 220, 220));
+        assert_eq!(heat(1.0), RGBColor(150, 20, 20));
+        assert_eq!(heat(0.5), RGBColor(230, 159, 0));
+    }
+}
