@@ -8,44 +8,37 @@
 //!   devices and ten million edges (each edge both ways: twenty million
 //!   directed), written once to a temporary folder.
 //!
-//! Memory is counted by this binary's own allocator: the bytes the loaded
-//! model holds per device, and the peak a trial adds, printed beside the
-//! timings. Run with `cargo bench -p iomtsim-benches --bench national`.
+//! Memory is read from the kernel's count of resident pages: what the
+//! loaded model holds per device, and the peak a trial adds above it,
+//! printed beside the timings. Run with `cargo bench -p iomtsim-benches --bench national`.
 //! Under `cargo test` (no `--bench`), the graph is a hundred times smaller.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use iomtsim_sim::{Engine, RunOptions, ScenarioSource, load_model};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt as _, SeedableRng};
 
-/// The system allocator, counting the bytes live now and at most.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
+/// Resident memory of this process now and at most since the last reset,
+/// in bytes, from `/proc/self/status` (Linux; zero elsewhere).
+fn resident() -> (usize, usize) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<usize>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+/// Starts a new peak: the kernel resets VmHWM to the current resident size.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
 
 const NATIONAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/national/nhs-england-2017.toml");
 
@@ -59,15 +52,15 @@ fn load_national() -> Engine {
 }
 
 fn national(c: &mut Criterion) {
-    let before = LIVE.load(Ordering::Relaxed);
+    let (before, _) = resident();
     let engine = load_national();
     let devices = engine.model().scenario.device_count();
-    let model_bytes = LIVE.load(Ordering::Relaxed) - before;
+    let (held, _) = resident();
+    let model_bytes = held.saturating_sub(before);
     let options = RunOptions { seed: 2017, trials: 0..1, threads: 1, record_events: false, sample_every: None };
-    let held = LIVE.load(Ordering::Relaxed);
-    PEAK.store(held, Ordering::Relaxed);
+    reset_peak();
     let result = engine.run(&options, &|| {}).unwrap();
-    let trial_peak = PEAK.load(Ordering::Relaxed) - held;
+    let trial_peak = resident().1.saturating_sub(held);
     println!(
         "national: {devices} devices; the model holds {:.0} MiB ({:.0} bytes a device); a trial adds at most {:.0} MiB \
          ({:.0} bytes a device); {} compromised in trial 0",
@@ -123,8 +116,8 @@ fn graph(c: &mut Criterion) {
     let path = dir.join("graph.toml");
     let load =
         || iomtsim_sim::Scenario::load(ScenarioSource::from_path(&path).unwrap()).unwrap_or_else(|e| panic!("{e}"));
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+    let (before, _) = resident();
+    reset_peak();
     let s = load();
     let graph = s.network.device_graph().expect("a device graph");
     println!(
@@ -132,7 +125,7 @@ fn graph(c: &mut Criterion) {
         graph.edge_count(),
         mib(graph.heap_bytes()),
         graph.heap_bytes() as f64 / graph.edge_count() as f64,
-        mib(PEAK.load(Ordering::Relaxed) - before),
+        mib(resident().1.saturating_sub(before)),
     );
     drop(s);
     let mut group = c.benchmark_group("graph");

@@ -64,7 +64,7 @@ def organisation(org_id, name, kind, devices):
     for zone, device_type, count in rows:
         if count > 0:
             placement.append(f'{{ zone = "{zone}", device_type = "{device_type}", count = {count} }}')
-    return devices
+    return sum(count for _, _, count in rows)
 
 
 total = 0

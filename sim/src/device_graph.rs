@@ -23,7 +23,8 @@ impl DeviceGraph {
     /// services, and self-loops are dropped (a host does not attack itself).
     pub fn from_edges(devices: u32, mut edges: Vec<(u32, u32, ServiceSet)>) -> Self {
         edges.retain(|&(a, b, _)| a != b);
-        edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        // Tens of millions of edges: sort on every core.
+        rayon::slice::ParallelSliceMut::par_sort_unstable_by_key(&mut edges[..], |&(a, b, _)| (a, b));
         edges.dedup_by(|later, kept| {
             let same = (later.0, later.1) == (kept.0, kept.1);
             if same {

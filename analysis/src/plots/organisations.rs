@@ -1,7 +1,8 @@
 //! Organisations at a glance, for estates of many (a national health
-//! service): each organisation a disc whose area is its number of devices,
-//! laid out largest first like a map of the estate, coloured by the share
-//! of trials in which the attack took at least one of its devices.
+//! service): a map of the estate in which each organisation is a tile whose
+//! area is its number of devices (a squarified treemap, largest first),
+//! coloured by the share of trials in which the attack took at least one of
+//! its devices.
 
 use std::path::{Path, PathBuf};
 
@@ -90,33 +91,34 @@ pub fn plot_organisations(breakdown: &DataFrame, stem: &Path) -> Result<Vec<Path
         return Ok(Vec::new());
     }
     let (width, height) = (1100u32, 900u32);
-    let (map_w, map_h) = (f64::from(width) - 60.0, f64::from(height) - 200.0);
-    // A grid of square cells, as many as there are organisations, filling
-    // the map's area; the largest organisation fills its cell.
-    let n = orgs.len() as f64;
-    let cell = (map_w * map_h / n).sqrt().floor().max(2.0);
-    let columns = (map_w / cell).floor().max(1.0) as usize;
-    let largest = f64::from(orgs[0].devices.max(1));
+    let map = Tile { x: 30.0, y: 80.0, w: f64::from(width) - 60.0, h: f64::from(height) - 190.0 };
+    let sizes: Vec<f64> = orgs.iter().map(|o| f64::from(o.devices.max(1))).collect();
+    let tiles = squarify(&sizes, map);
     let infected = orgs.iter().filter(|o| o.infected_share > 0.0).count();
     let mean_infected: f64 = orgs.iter().map(|o| o.infected_share).sum();
+    let n = orgs.len() as f64;
     render_both!(stem, (width, height), |root| {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let title =
-            format!("{} organisations by size (area) and how often the attack reached them", with_decimals(n, 0));
-        draw_text(&root, &title, (30, 30), 20, HPos::Left, VPos::Center)?;
+        let title = format!(
+            "{} organisations, each a tile as large as its estate, coloured by how often the attack reached it",
+            with_decimals(n, 0)
+        );
+        draw_text(&root, &title, (30, 28), 17, HPos::Left, VPos::Center)?;
         let sub = format!(
-            "a mean of {} infected per trial; {} infected in at least one trial",
+            "a mean of {} organisations infected per trial; {} infected in at least one trial",
             with_decimals(mean_infected, 1),
             with_decimals(infected as f64, 0)
         );
-        draw_text(&root, &sub, (30, 58), 14, HPos::Left, VPos::Center)?;
-        for (i, o) in orgs.iter().enumerate() {
-            let (col, row) = (i % columns, i / columns);
-            let x = 30.0 + (col as f64 + 0.5) * cell;
-            let y = 90.0 + (row as f64 + 0.5) * cell;
-            let r = (cell / 2.0 * (f64::from(o.devices) / largest).sqrt()).max(1.0);
-            root.draw(&Circle::new((x as i32, y as i32), r.round() as i32, heat(o.infected_share).filled()))
+        draw_text(&root, &sub, (30, 54), 14, HPos::Left, VPos::Center)?;
+        for (o, t) in orgs.iter().zip(&tiles) {
+            let (x0, y0) = (t.x.round() as i32, t.y.round() as i32);
+            let (x1, y1) = ((t.x + t.w).round() as i32, (t.y + t.h).round() as i32);
+            root.draw(&Rectangle::new([(x0, y0), (x1.max(x0 + 1), y1.max(y0 + 1))], heat(o.infected_share).filled()))
                 .map_err(|e| e.to_string())?;
+            // Outline tiles large enough to tell apart.
+            if t.w >= 4.0 && t.h >= 4.0 {
+                root.draw(&Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1))).map_err(|e| e.to_string())?;
+            }
         }
         // The colour scale.
         let (x0, y0) = (30i32, height as i32 - 70);
@@ -136,10 +138,75 @@ pub fn plot_organisations(breakdown: &DataFrame, stem: &Path) -> Result<Vec<Path
         for (label, at) in [("0", 0), ("0.5", 200), ("1", 400)] {
             draw_text(&root, label, (x0 + at, y0 + 30), 12, HPos::Center, VPos::Center)?;
         }
-        let note = format!("largest: {} ({} devices)", orgs[0].organisation, with_decimals(largest, 0));
+        let note = format!(
+            "largest: {} ({} devices); smallest: {} devices",
+            orgs[0].organisation,
+            with_decimals(sizes[0], 0),
+            with_decimals(sizes[sizes.len() - 1], 0)
+        );
         draw_text(&root, &note, (x0 + 480, y0 + 8), 13, HPos::Left, VPos::Center)?;
         Ok(())
     })
+}
+
+/// A rectangle of the map.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Tile {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+/// Lays `sizes` (largest first) out in `area` as a squarified treemap
+/// (Bruls, Huizing and van Wijk 2000): each tile's area is in proportion to
+/// its size, and tiles are kept as near square as the row they share allows.
+fn squarify(sizes: &[f64], area: Tile) -> Vec<Tile> {
+    let total: f64 = sizes.iter().sum();
+    let scale = if total > 0.0 { area.w * area.h / total } else { 0.0 };
+    let areas: Vec<f64> = sizes.iter().map(|s| s * scale).collect();
+    let mut tiles = Vec::with_capacity(sizes.len());
+    let mut rest = area;
+    let mut i = 0;
+    while i < areas.len() {
+        let side = rest.w.min(rest.h);
+        // Grow the row while that makes its worst aspect ratio no worse.
+        let worst = |row: &[f64]| {
+            let sum: f64 = row.iter().sum();
+            let (max, min) = row.iter().fold((0.0f64, f64::MAX), |(a, b), &r| (a.max(r), b.min(r)));
+            let s2 = side * side;
+            (s2 * max / (sum * sum)).max(sum * sum / (s2 * min))
+        };
+        let mut end = i + 1;
+        while end < areas.len() && worst(&areas[i..=end]) <= worst(&areas[i..end]) {
+            end += 1;
+        }
+        let row = &areas[i..end];
+        let sum: f64 = row.iter().sum();
+        if rest.w >= rest.h {
+            // A column on the left.
+            let w = if rest.h > 0.0 { sum / rest.h } else { 0.0 };
+            let mut y = rest.y;
+            for a in row {
+                let h = if w > 0.0 { a / w } else { 0.0 };
+                tiles.push(Tile { x: rest.x, y, w, h });
+                y += h;
+            }
+            rest = Tile { x: rest.x + w, y: rest.y, w: (rest.w - w).max(0.0), h: rest.h };
+        } else {
+            // A row along the top.
+            let h = if rest.w > 0.0 { sum / rest.w } else { 0.0 };
+            let mut x = rest.x;
+            for a in row {
+                let w = if h > 0.0 { a / h } else { 0.0 };
+                tiles.push(Tile { x, y: rest.y, w, h });
+                x += w;
+            }
+            rest = Tile { x: rest.x, y: rest.y + h, w: rest.w, h: (rest.h - h).max(0.0) };
+        }
+        i = end;
+    }
+    tiles
 }
 
 #[cfg(test)]
@@ -170,6 +237,28 @@ mod tests {
         assert_eq!(files.len(), 2);
         let none = breakdown().lazy().with_column(lit("").alias("organisation")).collect().unwrap();
         assert!(plot_organisations(&none, &dir.path().join("none")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn tiles_cover_the_map_in_proportion_to_size() {
+        let sizes = [600.0, 300.0, 60.0, 30.0, 6.0, 3.0, 1.0];
+        let map = Tile { x: 10.0, y: 20.0, w: 400.0, h: 250.0 };
+        let tiles = squarify(&sizes, map);
+        let total: f64 = sizes.iter().sum();
+        for (s, t) in sizes.iter().zip(&tiles) {
+            let want = s / total * map.w * map.h;
+            assert!((t.w * t.h - want).abs() < 1e-6 * map.w * map.h, "{s}: area {} vs {want}", t.w * t.h);
+            assert!(t.x >= map.x - 1e-9 && t.x + t.w <= map.x + map.w + 1e-6, "{t:?} inside the map");
+            assert!(t.y >= map.y - 1e-9 && t.y + t.h <= map.y + map.h + 1e-6, "{t:?} inside the map");
+        }
+        // No two tiles overlap.
+        for (i, a) in tiles.iter().enumerate() {
+            for b in &tiles[i + 1..] {
+                let overlap_w = (a.x + a.w).min(b.x + b.w) - a.x.max(b.x);
+                let overlap_h = (a.y + a.h).min(b.y + b.h) - a.y.max(b.y);
+                assert!(overlap_w <= 1e-6 || overlap_h <= 1e-6, "{a:?} overlaps {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -265,11 +265,22 @@ fn csv_edges(b: &mut Builder, path: &Path, names: &Vocabulary<'_>, directed: boo
     let expected = "source,target and optionally service";
     let (source, target) = (t.column("source", expected)?.unwrap_or(0), t.column("target", expected)?.unwrap_or(0));
     let service = t.column("service", "")?;
+    // Most edges repeat a few service lists: parse each list once.
+    let mut parsed: HashMap<String, ServiceSet> = HashMap::new();
     while t.next()? {
         let a = b.node_index(t.field(source)).map_err(|d| t.at(source, d))?;
         let z = b.node_index(t.field(target)).map_err(|d| t.at(target, d))?;
         let services = match service {
-            Some(s) => names.services(t.field(s)).map_err(|d| t.at(s, d))?,
+            Some(s) => match parsed.get(t.field(s)) {
+                Some(&set) => set,
+                None => {
+                    let set = names.services(t.field(s)).map_err(|d| t.at(s, d))?;
+                    if parsed.len() < 1024 {
+                        parsed.insert(t.field(s).to_owned(), set);
+                    }
+                    set
+                }
+            },
             None => ServiceSet::ALL,
         };
         b.edge(a, z, services, directed).map_err(|d| t.at(source, d))?;
