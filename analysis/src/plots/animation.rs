@@ -78,6 +78,25 @@ pub(crate) fn zone_shares(scenario: &Scenario, result: &TrialResult, frames: usi
     (times, out)
 }
 
+/// Most zones an animation draws: a ring of more is unreadable, and a
+/// national estate's thousands would not fit in memory as a picture.
+const MOST_ZONES: usize = 24;
+
+/// The zones to draw, in scenario order: all of them, or the ones the
+/// trial hit hardest (then the largest), up to [`MOST_ZONES`].
+fn zones_to_draw(scenario: &Scenario, counts: &[Vec<u32>], devices: &[u32]) -> Vec<usize> {
+    let all = scenario.zones.len();
+    if all <= MOST_ZONES {
+        return (0..all).collect();
+    }
+    let peak = |z: usize| counts.iter().map(|c| c[z]).max().unwrap_or(0);
+    let mut order: Vec<usize> = (0..all).filter(|&z| !scenario.zones[z].external).collect();
+    order.sort_by_key(|&z| (std::cmp::Reverse(peak(z)), std::cmp::Reverse(devices[z]), z));
+    order.truncate(MOST_ZONES);
+    order.sort_unstable();
+    order
+}
+
 /// Writes the animation as a GIF (one frame every 150 ms), each frame
 /// titled with its simulated time.
 ///
@@ -90,9 +109,11 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
         std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
     }
     let (times, counts) = zone_shares(scenario, result, frames);
-    let zones: Vec<usize> = (0..scenario.zones.len()).collect();
+    let devices = scenario.devices_per_zone();
+    let zones = zones_to_draw(scenario, &counts, &devices);
+    let slot: std::collections::HashMap<usize, usize> = zones.iter().enumerate().map(|(i, &z)| (z, i)).collect();
     let names: Vec<Vec<String>> = scenario.zones.iter().map(|z| crate::report::wrap(&z.name, 24)).collect();
-    let lines = names.iter().map(Vec::len).max().unwrap_or(1) as i32;
+    let lines = zones.iter().map(|&z| names[z].len()).max().unwrap_or(1) as i32;
     let (bw, bh, gx, top) = (250, 44 + 19 * lines, 90, 80);
     let (ring_width, ring_height, centres) = crate::report::ring_layout(zones.len(), f64::from(bw), f64::from(bh));
     let title = super::fit(&scenario.name, 60);
@@ -101,14 +122,22 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
     let width = (ring_width as i32).max(title_width);
     let size = (width as u32, (top + ring_height as i32) as u32);
     let shift = (width - ring_width as i32) / 2;
-    let centre = |i: usize| (centres[i].0 as i32 + shift, centres[i].1 as i32 + top);
+    let centre = |z: usize| (centres[slot[&z]].0 as i32 + shift, centres[slot[&z]].1 as i32 + top);
     let edge = |(cx, cy): (i32, i32), (tx, ty): (i32, i32)| {
         let (dx, dy) = (f64::from(tx - cx), f64::from(ty - cy));
         let scale = (f64::from(bw / 2) / dx.abs().max(1e-9)).min(f64::from(bh / 2) / dy.abs().max(1e-9)).min(1.0);
         (cx + (dx * scale) as i32, cy + (dy * scale) as i32)
     };
-    let devices = scenario.devices_per_zone();
     let grey = RGBColor(110, 110, 110);
+    let shown = if zones.len() < scenario.zones.len() {
+        format!(
+            " (the {} zones most hit, of {})",
+            zones.len(),
+            crate::numbers::with_decimals(scenario.zones.len() as f64, 0)
+        )
+    } else {
+        String::new()
+    };
     let root = BitMapBackend::gif(path, size, 150).map_err(|e| fail(e.to_string()))?.into_drawing_area();
     for (t, per_zone) in times.iter().zip(&counts) {
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
@@ -116,7 +145,7 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
         draw_text(&root, &title, (gx, 24), 22, HPos::Left, VPos::Center).map_err(fail)?;
         root.draw(&Text::new(
             format!(
-                "{} — {}",
+                "{} — {}{shown}",
                 clock(*t),
                 crate::numbers::count(u64::from(total), "device compromised", "devices compromised")
             ),
@@ -126,7 +155,11 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
         .map_err(|e| fail(e.to_string()))?;
         // Conduits as arrows, from the zone that opens connections to the one that accepts them.
         for (from, to, _) in scenario.network.conduits() {
-            let (a, b) = (centre(usize::from(from.0)), centre(usize::from(to.0)));
+            let (from, to) = (usize::from(from.0), usize::from(to.0));
+            if !(slot.contains_key(&from) && slot.contains_key(&to)) {
+                continue;
+            }
+            let (a, b) = (centre(from), centre(to));
             let (start, end) = (edge(a, b), edge(b, a));
             root.draw(&PathElement::new(vec![start, end], grey.stroke_width(2))).map_err(|e| fail(e.to_string()))?;
             let (dx, dy) = (f64::from(end.0 - start.0), f64::from(end.1 - start.1));
