@@ -1,7 +1,7 @@
 //! Second stage of loading: cross-references and limits, every problem
 //! gathered rather than stopping at the first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use toml::Spanned;
 
@@ -164,8 +164,13 @@ pub(super) fn validate(
             organisation: z.organisation.clone(),
         });
     }
-    let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
-        v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16))
+    // A national estate has thousands of zones and tens of thousands of
+    // references to them: look them up by hash, and list them only to
+    // explain an unknown one.
+    let zone_index: HashMap<&str, usize> = zones.iter().enumerate().map(|(i, z)| (z.id.as_str(), i)).collect();
+    let zone_ref = |v: &mut Validator, r: &Spanned<String>| match zone_index.get(r.get_ref().as_str()) {
+        Some(&i) => Some(ZoneId(i as u16)),
+        None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
     };
 
     // Conduits.
@@ -310,8 +315,13 @@ pub(super) fn validate(
         }
         Some((read, zone_of_name))
     });
-    let zone_ref = |v: &mut Validator, r: &Spanned<String>| {
-        v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16))
+    // A national estate has thousands of zones and tens of thousands of
+    // references to them: look them up by hash, and list them only to
+    // explain an unknown one.
+    let zone_index: HashMap<&str, usize> = zones.iter().enumerate().map(|(i, z)| (z.id.as_str(), i)).collect();
+    let zone_ref = |v: &mut Validator, r: &Spanned<String>| match zone_index.get(r.get_ref().as_str()) {
+        Some(&i) => Some(ZoneId(i as u16)),
+        None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
     };
 
     // Placement, with the device total checked before any device is allocated.
