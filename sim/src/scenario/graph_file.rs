@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use quick_xml::events::{BytesStart, Event};
+use rayon::prelude::*;
 
 use super::raw::RawGraph;
 use super::{Diagnostic, limits, line_col};
@@ -174,28 +175,54 @@ impl CsvProblem {
     }
 }
 
-/// A CSV file with a header, its records read one by one.
-struct Table {
+/// A CSV file (or a run of its lines), its records read one by one.
+struct Table<R> {
     path: PathBuf,
-    reader: csv::Reader<std::fs::File>,
+    reader: csv::Reader<R>,
     record: csv::StringRecord,
+    /// Lines of the file before the first this reader reads.
+    line_offset: usize,
 }
 
-impl Table {
-    fn open(path: &Path) -> Result<Table, CsvProblem> {
-        let reader =
-            csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_path(path).map_err(|e| match e
-                .into_kind()
-            {
-                csv::ErrorKind::Io(io) => CsvProblem::Open(io),
-                other => CsvProblem::Open(std::io::Error::other(format!("{other:?}"))),
-            })?;
-        Ok(Table { path: path.to_owned(), reader, record: csv::StringRecord::new() })
+fn csv_reader() -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.trim(csv::Trim::All).comment(Some(b'#'));
+    b
+}
+
+impl Table<std::fs::File> {
+    fn open(path: &Path) -> Result<Self, CsvProblem> {
+        let reader = csv_reader().from_path(path).map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(io) => CsvProblem::Open(io),
+            other => CsvProblem::Open(std::io::Error::other(format!("{other:?}"))),
+        })?;
+        Ok(Table { path: path.to_owned(), reader, record: csv::StringRecord::new(), line_offset: 0 })
+    }
+}
+
+impl<'a> Table<&'a [u8]> {
+    /// The whole of a file held in memory, header first.
+    fn whole(path: &Path, bytes: &'a [u8]) -> Self {
+        Table {
+            path: path.to_owned(),
+            reader: csv_reader().from_reader(bytes),
+            record: csv::StringRecord::new(),
+            line_offset: 0,
+        }
     }
 
+    /// Lines of a file held in memory, after its header, starting at line
+    /// `line_offset + 1`.
+    fn lines(path: &Path, bytes: &'a [u8], line_offset: usize) -> Self {
+        let reader = csv_reader().has_headers(false).flexible(true).from_reader(bytes);
+        Table { path: path.to_owned(), reader, record: csv::StringRecord::new(), line_offset }
+    }
+}
+
+impl<R: std::io::Read> Table<R> {
     /// The index of column `name` in the header.
     fn column(&mut self, name: &str, expected: &str) -> Result<Option<usize>, CsvProblem> {
-        let headers = self.reader.headers().map_err(|e| csv_error(&self.path, &e))?;
+        let headers = self.reader.headers().map_err(|e| csv_error(&self.path, &e, 0))?;
         Ok(headers.iter().position(|h| h == name)).and_then(|i| {
             if i.is_none() && !expected.is_empty() {
                 let found = headers.iter().collect::<Vec<_>>().join(",");
@@ -216,7 +243,7 @@ impl Table {
 
     /// Reads the next record; false at the end.
     fn next(&mut self) -> Result<bool, CsvProblem> {
-        self.reader.read_record(&mut self.record).map_err(|e| csv_error(&self.path, &e))
+        self.reader.read_record(&mut self.record).map_err(|e| csv_error(&self.path, &e, self.line_offset))
     }
 
     fn field(&self, i: usize) -> &str {
@@ -225,17 +252,18 @@ impl Table {
 
     /// `d`, placed at field `i` of the current record.
     fn at(&self, i: usize, d: Diagnostic) -> CsvProblem {
-        let line = self.record.position().map_or(0, |p| p.line() as usize);
+        let line = self.record.position().map_or(0, |p| p.line() as usize) + self.line_offset;
         // Fields are stored without their commas: add one per field before.
         let column = self.record.range(i).map_or(1, |r| r.start + i + 1);
         CsvProblem::At(placed(d, &self.path, line, column))
     }
 }
 
-/// A problem the CSV reader found, at its line.
-fn csv_error(path: &Path, e: &csv::Error) -> CsvProblem {
+/// A problem the CSV reader found, at its line (after `line_offset` lines
+/// the reader did not see).
+fn csv_error(path: &Path, e: &csv::Error, line_offset: usize) -> CsvProblem {
     {
-        let line = e.position().map_or(0, |p| p.line() as usize);
+        let line = e.position().map_or(0, |p| p.line() as usize) + line_offset;
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("this row has {len} fields, but the header has {expected_len}")
@@ -260,17 +288,90 @@ fn csv_nodes(b: &mut Builder, path: &Path, names: &Vocabulary<'_>) -> Result<(),
     Ok(())
 }
 
+/// Edge lists below this size are read on one thread.
+const PARALLEL_FROM_BYTES: usize = 8 << 20;
+
+/// Reads the edge list. A large one is read in as many runs of lines as
+/// there are threads, each run on its own (the node ids are only looked
+/// up by then): looking up two ids per line is most of the work. A file
+/// with quotes is read on one thread, since a quoted field may hold a
+/// line break.
 fn csv_edges(b: &mut Builder, path: &Path, names: &Vocabulary<'_>, directed: bool) -> Result<(), CsvProblem> {
-    let mut t = Table::open(path)?;
+    let bytes = std::fs::read(path).map_err(CsvProblem::Open)?;
+    let mut t = Table::whole(path, &bytes);
     let expected = "source,target and optionally service";
     let (source, target) = (t.column("source", expected)?.unwrap_or(0), t.column("target", expected)?.unwrap_or(0));
     let service = t.column("service", "")?;
+    let columns = EdgeColumns { source, target, service, width: t.reader.headers().map_or(0, csv::StringRecord::len) };
+    let start = (t.reader.position().byte() as usize).min(bytes.len());
+    let header_lines = bytes[..start].iter().filter(|&&c| c == b'\n').count();
+    let rest = &bytes[start..];
+    let runs =
+        if rest.len() < PARALLEL_FROM_BYTES || rest.contains(&b'"') { 1 } else { rayon::current_num_threads().max(1) };
+    // Cut the lines into runs at line breaks, each with the lines before it.
+    let mut cuts = vec![0usize];
+    for k in 1..runs {
+        let at = (rest.len() * k / runs).max(*cuts.last().unwrap_or(&0));
+        let next = rest[at..].iter().position(|&c| c == b'\n').map_or(rest.len(), |i| at + i + 1);
+        cuts.push(next);
+    }
+    cuts.push(rest.len());
+    let mut offsets = vec![header_lines];
+    for w in cuts.windows(2).take(runs.saturating_sub(1)) {
+        let before = offsets.last().copied().unwrap_or(0);
+        offsets.push(before + rest[w[0]..w[1]].iter().filter(|&&c| c == b'\n').count());
+    }
+    let builder = &*b;
+    let read: Vec<Result<Vec<(u32, u32, ServiceSet)>, CsvProblem>> = (0..runs)
+        .into_par_iter()
+        .map(|k| {
+            let mut run = Table::lines(path, &rest[cuts[k]..cuts[k + 1]], offsets[k]);
+            read_edges(&mut run, &columns, builder, names, directed)
+        })
+        .collect();
+    for edges in read {
+        let edges = edges?;
+        if b.read.edges.len() + edges.len() > MAX_EDGES {
+            return Err(CsvProblem::At(placed(
+                Diagnostic::whole_file(format!("the graph has more than {MAX_EDGES} directed edges")),
+                path,
+                1,
+                1,
+            )));
+        }
+        b.read.edges.extend(edges);
+    }
+    Ok(())
+}
+
+/// Where an edge list keeps each field, and how many fields a row has.
+struct EdgeColumns {
+    source: usize,
+    target: usize,
+    service: Option<usize>,
+    width: usize,
+}
+
+/// The edges of one run of lines (both ways for an undirected edge).
+fn read_edges<R: std::io::Read>(
+    t: &mut Table<R>,
+    columns: &EdgeColumns,
+    b: &Builder,
+    names: &Vocabulary<'_>,
+    directed: bool,
+) -> Result<Vec<(u32, u32, ServiceSet)>, CsvProblem> {
+    let mut edges = Vec::new();
     // Most edges repeat a few service lists: parse each list once.
     let mut parsed: HashMap<String, ServiceSet> = HashMap::new();
     while t.next()? {
-        let a = b.node_index(t.field(source)).map_err(|d| t.at(source, d))?;
-        let z = b.node_index(t.field(target)).map_err(|d| t.at(target, d))?;
-        let services = match service {
+        if t.record.len() != columns.width {
+            let message = format!("this row has {} fields, but the header has {}", t.record.len(), columns.width);
+            let line = t.record.position().map_or(0, |p| p.line() as usize) + t.line_offset;
+            return Err(CsvProblem::At(placed(Diagnostic::whole_file(message), &t.path, line, 1)));
+        }
+        let a = b.node_index(t.field(columns.source)).map_err(|d| t.at(columns.source, d))?;
+        let z = b.node_index(t.field(columns.target)).map_err(|d| t.at(columns.target, d))?;
+        let services = match columns.service {
             Some(s) => match parsed.get(t.field(s)) {
                 Some(&set) => set,
                 None => {
@@ -283,9 +384,18 @@ fn csv_edges(b: &mut Builder, path: &Path, names: &Vocabulary<'_>, directed: boo
             },
             None => ServiceSet::ALL,
         };
-        b.edge(a, z, services, directed).map_err(|d| t.at(source, d))?;
+        if edges.len() + 2 > MAX_EDGES {
+            return Err(t.at(
+                columns.source,
+                Diagnostic::whole_file(format!("the graph has more than {MAX_EDGES} directed edges")),
+            ));
+        }
+        edges.push((a, z, services));
+        if !directed {
+            edges.push((z, a, services));
+        }
     }
-    Ok(())
+    Ok(edges)
 }
 
 /// What a GraphML `<key>` declares: which attribute, and its default.
@@ -571,6 +681,41 @@ mod tests {
                 (xml.devices[d as usize].zone, xml.devices[d as usize].device_type)
             );
         }
+    }
+
+    #[test]
+    fn a_large_edge_list_read_in_runs_gives_every_edge_and_the_right_lines() {
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let n = 2000u32;
+        let mut nodes = String::from("id,device_type,zone\n");
+        for i in 0..n {
+            writeln!(nodes, "host-number-{i},pc,z{}", i / 100).unwrap();
+        }
+        write(d, "n.csv", &nodes);
+        // Enough lines to be read in runs: every pair (i, i + k) for k in 1..=250.
+        let mut edges = String::from("# a comment before the header\nsource,target,service\n");
+        let mut count = 0u64;
+        for i in 0..n {
+            for k in 1..=250 {
+                writeln!(edges, "host-number-{i},host-number-{},smb", (i + k) % n).unwrap();
+                count += 1;
+            }
+        }
+        assert!(edges.len() > super::PARALLEL_FROM_BYTES, "{} bytes", edges.len());
+        write(d, "e.csv", &edges);
+        let s = load(d, "nodes = \"n.csv\"\nedges = \"e.csv\"\ndirected = true").unwrap();
+        let g = s.network.device_graph().unwrap();
+        assert_eq!(g.edge_count() as u64, count);
+        let smb = s.service_id("smb").unwrap();
+        assert_eq!(g.neighbours(n - 1, smb).collect::<Vec<_>>(), (0..250).collect::<Vec<_>>());
+        // A bad node on the last line is reported at that line.
+        let lines = edges.lines().count();
+        edges.push_str("host-number-1,nobody,smb\n");
+        write(d, "e.csv", &edges);
+        let e = error(d, "nodes = \"n.csv\"\nedges = \"e.csv\"");
+        assert!(e.contains(&format!("e.csv:{}:15: the edge names node `nobody`", lines + 1)), "{e}");
     }
 
     #[test]
