@@ -175,7 +175,7 @@ impl fmt::Display for SimDuration {
             ("s", MICROS_PER_SECOND),
             ("ms", 1_000),
         ] {
-            if us >= size && us % size == 0 {
+            if us >= size && us.is_multiple_of(size) {
                 return write!(f, "{}{unit}", us / size);
             }
         }

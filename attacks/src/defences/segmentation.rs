@@ -7,6 +7,7 @@
 //! - micro-segmentation per zone: the zone's hosts may reach each other
 //!   only over the listed services (`[]`: not at all), as if each sat in a
 //!   segment of its own.
+//!
 //! An exploit or a login over a closed service no longer reaches the
 //! device. A service a data flow into the type needs cannot be closed: the
 //! flow would stop, and the clinical function with it.

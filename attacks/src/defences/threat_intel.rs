@@ -8,6 +8,7 @@
 //!   hits report it), the indicators of the ATT&CK techniques its steps use
 //!   ([`Sim::share_indicators`]); monitoring that takes indicators sees
 //!   later compromises by those techniques, and sees them sooner.
+//!
 //! It changes nothing by itself: it feeds the patch programme and the
 //! monitoring, and a hospital with neither gains nothing from it.
 

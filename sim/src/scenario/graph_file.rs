@@ -322,7 +322,7 @@ fn csv_edges(b: &mut Builder, path: &Path, names: &Vocabulary<'_>, directed: boo
         offsets.push(before + rest[w[0]..w[1]].iter().filter(|&&c| c == b'\n').count());
     }
     let builder = &*b;
-    let read: Vec<Result<Vec<(u32, u32, ServiceSet)>, CsvProblem>> = (0..runs)
+    let read: Vec<Result<Edges, CsvProblem>> = (0..runs)
         .into_par_iter()
         .map(|k| {
             let mut run = Table::lines(path, &rest[cuts[k]..cuts[k + 1]], offsets[k]);
@@ -344,6 +344,9 @@ fn csv_edges(b: &mut Builder, path: &Path, names: &Vocabulary<'_>, directed: boo
     Ok(())
 }
 
+/// Directed edges between devices, with their services.
+type Edges = Vec<(u32, u32, ServiceSet)>;
+
 /// Where an edge list keeps each field, and how many fields a row has.
 struct EdgeColumns {
     source: usize,
@@ -359,7 +362,7 @@ fn read_edges<R: std::io::Read>(
     b: &Builder,
     names: &Vocabulary<'_>,
     directed: bool,
-) -> Result<Vec<(u32, u32, ServiceSet)>, CsvProblem> {
+) -> Result<Edges, CsvProblem> {
     let mut edges = Vec::new();
     // Most edges repeat a few service lists: parse each list once.
     let mut parsed: HashMap<String, ServiceSet> = HashMap::new();

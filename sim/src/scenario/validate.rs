@@ -617,7 +617,7 @@ fn costs(
         paid: r.paid,
     });
     let years = *raw.amortise_years.get_ref();
-    if !(years.is_finite() && years >= 1.0 && years <= 100.0) {
+    if !(years.is_finite() && (1.0..=100.0).contains(&years)) {
         v.push(Diagnostic::at(
             raw.amortise_years.span(),
             format!("amortise_years must be between 1 and 100, found {years}"),
