@@ -141,10 +141,10 @@ pub fn render_report(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>iomtsim comparison: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         names.join(" vs ")
     );
-    let _ = write!(h, "<h1>Comparison of {} network designs</h1>\n", designs.len());
-    let _ = write!(
+    let _ = writeln!(h, "<h1>Comparison of {} network designs</h1>", designs.len());
+    let _ = writeln!(
         h,
-        "<p class=\"note\">{trials} simulated trials of each design, seed {seed}. {}</p>\n",
+        "<p class=\"note\">{trials} simulated trials of each design, seed {seed}. {}</p>",
         escape(&crn_note(rows))
     );
     h.push_str("<section class=\"summary\" id=\"summary\">\n");
@@ -381,6 +381,9 @@ pub(crate) fn ring_layout(n: usize, bw: f64, bh: f64) -> (f64, f64, Vec<(f64, f6
     (width, height, centres)
 }
 
+/// Most zones a design diagram draws.
+const MOST_ZONES_DRAWN: usize = 24;
+
 /// Draws a design's zones, their devices and the conduits between them as
 /// an SVG diagram: zones on a grid, each name whole (wrapped, never cut);
 /// each conduit an arrow from the zone that opens connections to the zone
@@ -390,16 +393,37 @@ pub(crate) fn ring_layout(n: usize, bw: f64, bh: f64) -> (f64, f64, Vec<(f64, f6
 /// nothing hides them.
 pub fn design_diagram(design: &Design) -> String {
     let s = &design.model.scenario;
-    let names: Vec<Vec<String>> = s.zones.iter().map(|z| wrap(&z.name, 24)).collect();
+    let devices = s.devices_per_zone();
+    // A national estate's thousands of zones make no diagram: draw the
+    // largest, and say so.
+    let shown: Vec<usize> = if s.zones.len() <= MOST_ZONES_DRAWN {
+        (0..s.zones.len()).collect()
+    } else {
+        let mut by_size: Vec<usize> = (0..s.zones.len()).collect();
+        by_size.sort_by_key(|&z| (std::cmp::Reverse(devices[z]), z));
+        by_size.truncate(MOST_ZONES_DRAWN);
+        by_size.sort_unstable();
+        by_size
+    };
+    let slot: std::collections::HashMap<usize, usize> = shown.iter().enumerate().map(|(i, &z)| (z, i)).collect();
+    let names: Vec<Vec<String>> = shown.iter().map(|&z| wrap(&s.zones[z].name, 24)).collect();
     let lines = names.iter().map(Vec::len).max().unwrap_or(1) as f64;
     let (bw, bh) = (210.0, 38.0 + 17.0 * lines);
-    let (width, height, centres) = ring_layout(s.zones.len(), bw, bh);
+    let (width, height, centres) = ring_layout(shown.len(), bw, bh);
     let boxes: Vec<Bounds> = centres.iter().map(|&(cx, cy)| (cx - bw / 2.0, cy - bh / 2.0, bw, bh)).collect();
-    let devices = s.devices_per_zone();
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"DejaVu Sans, sans-serif\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>"
     );
-    for (i, z) in s.zones.iter().enumerate() {
+    if shown.len() < s.zones.len() {
+        let _ = write!(
+            svg,
+            "<text x=\"10\" y=\"18\" font-size=\"13\">the {} largest of {} zones</text>",
+            shown.len(),
+            readable(s.zones.len() as f64)
+        );
+    }
+    for (i, &zi) in shown.iter().enumerate() {
+        let z = &s.zones[zi];
         let (x, y, w, h) = boxes[i];
         let dash = if z.external { " stroke-dasharray=\"6 4\"" } else { "" };
         let fill = if z.external {
@@ -430,15 +454,19 @@ pub fn design_diagram(design: &Design) -> String {
             "</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" text-anchor=\"middle\">{} devices{}</text>",
             x + w / 2.0,
             y + h - 9.0,
-            readable(f64::from(devices[i])),
+            readable(f64::from(devices[zi])),
             escape(&sl)
         );
     }
-    let conduits: Vec<_> = s.network.conduits().collect();
+    let conduits: Vec<_> = s
+        .network
+        .conduits()
+        .filter(|(f, t, _)| slot.contains_key(&usize::from(f.0)) && slot.contains_key(&usize::from(t.0)))
+        .collect();
     let mut placed: Vec<Bounds> = boxes.clone();
     let mut labels = String::new();
     for &(from, to, services) in &conduits {
-        let (a, b) = (boxes[usize::from(from.0)], boxes[usize::from(to.0)]);
+        let (a, b) = (boxes[slot[&usize::from(from.0)]], boxes[slot[&usize::from(to.0)]]);
         let (ac, bc) = ((a.0 + a.2 / 2.0, a.1 + a.3 / 2.0), (b.0 + b.2 / 2.0, b.1 + b.3 / 2.0));
         // A two-way conduit's directions run side by side, each offset to its right.
         let two_way = conduits.iter().any(|&(f, t, _)| f == to && t == from);
@@ -555,6 +583,38 @@ mod tests {
             timeseries: polars::prelude::DataFrame::empty(),
             breakdown: polars::prelude::DataFrame::empty(),
         }
+    }
+
+    #[test]
+    fn a_diagram_of_thousands_of_zones_draws_the_largest_and_says_so() {
+        use std::fmt::Write as _;
+        let mut zones = String::new();
+        let mut placement = String::new();
+        let mut conduits = String::new();
+        for z in 0..2000 {
+            let _ = write!(zones, "{{ id = \"z{z}\", shared_network = \"n\" }},");
+            let _ = write!(placement, "{{ zone = \"z{z}\", device_type = \"pc\", count = {} }},", 1 + z % 50);
+            if z > 0 {
+                let _ = write!(conduits, "{{ from = \"z{}\", to = \"z{z}\", services = [\"smb\"] }},", z - 1);
+            }
+        }
+        let text = format!(
+            "name = \"many\"\nduration = \"1d\"\nshared_networks = [{{ id = \"n\", services = [\"smb\"] }}]\n\
+             zones = [{zones}]\nconduits = [{conduits}]\ndevice_types = [{{ id = \"pc\" }}]\nplacement = [{placement}]\n"
+        );
+        let mut design = procurement_like_design();
+        design.model = std::sync::Arc::new(
+            iomtsim_sim::load_model(
+                iomtsim_sim::ScenarioSource::from_text("m.toml", text),
+                &iomtsim_sim::Registry::default(),
+            )
+            .unwrap(),
+        );
+        let svg = design_diagram(&design);
+        assert_eq!(svg.matches("class=\"zone\"").count(), MOST_ZONES_DRAWN);
+        assert!(svg.contains("the 24 largest of 2,000 zones"), "says what it leaves out");
+        // The largest zones (49 devices each: z49, z99, …) are the ones drawn.
+        assert!(svg.contains(">50 devices<") && !svg.contains(">1 devices<"));
     }
 
     fn numbers(attr: &str) -> Vec<f64> {

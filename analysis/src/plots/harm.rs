@@ -10,6 +10,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{FONT, PlotError, colour, distinct_in_order, draw_legend_beside, draw_text, fit, render_both, tick};
 
+/// One series' mean per group: its name and the means in group order.
+type SeriesMeans = (String, Vec<f64>);
+
 /// What the bars are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HarmBy {
@@ -34,7 +37,7 @@ pub(crate) fn mean_harm(
     breakdown: &DataFrame,
     by: HarmBy,
     series: &str,
-) -> PolarsResult<(Vec<String>, Vec<(String, Vec<f64>)>)> {
+) -> PolarsResult<(Vec<String>, Vec<SeriesMeans>)> {
     let group = by.column();
     let per_trial = breakdown
         .clone()

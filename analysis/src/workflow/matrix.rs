@@ -138,7 +138,7 @@ pub fn defence_matrix(
         )));
     }
     let trials = request.trials.unwrap_or(scenario.trials);
-    if trials < 2 || trials > MAX_TRIALS {
+    if !(2..=MAX_TRIALS).contains(&trials) {
         return Err(WorkflowError::Usage(format!("--trials must be between 2 and {MAX_TRIALS}, found {trials}")));
     }
     let seed = request.seed.unwrap_or(scenario.seed);

@@ -167,7 +167,10 @@ pub(super) fn validate(
     // A national estate has thousands of zones and tens of thousands of
     // references to them: look them up by hash, and list them only to
     // explain an unknown one.
-    let zone_index: HashMap<&str, usize> = zones.iter().enumerate().map(|(i, z)| (z.id.as_str(), i)).collect();
+    let mut zone_index: HashMap<&str, usize> = HashMap::with_capacity(zones.len());
+    for (i, z) in zones.iter().enumerate() {
+        zone_index.entry(z.id.as_str()).or_insert(i); // the first of a duplicated id, as a scan finds
+    }
     let zone_ref = |v: &mut Validator, r: &Spanned<String>| match zone_index.get(r.get_ref().as_str()) {
         Some(&i) => Some(ZoneId(i as u16)),
         None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
@@ -318,7 +321,10 @@ pub(super) fn validate(
     // A national estate has thousands of zones and tens of thousands of
     // references to them: look them up by hash, and list them only to
     // explain an unknown one.
-    let zone_index: HashMap<&str, usize> = zones.iter().enumerate().map(|(i, z)| (z.id.as_str(), i)).collect();
+    let mut zone_index: HashMap<&str, usize> = HashMap::with_capacity(zones.len());
+    for (i, z) in zones.iter().enumerate() {
+        zone_index.entry(z.id.as_str()).or_insert(i); // the first of a duplicated id, as a scan finds
+    }
     let zone_ref = |v: &mut Validator, r: &Spanned<String>| match zone_index.get(r.get_ref().as_str()) {
         Some(&i) => Some(ZoneId(i as u16)),
         None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
