@@ -27,7 +27,7 @@ pub use distributions::{DISTRIBUTION_METRICS, plot_distributions};
 pub use harm::{HarmBy, plot_harm};
 pub use losses::plot_loss_exceedance;
 pub use matrix::plot_defence_matrix;
-pub use organisations::plot_organisations;
+pub use organisations::{organisations_reached, plot_organisations};
 pub use sweep::plot_sweep;
 pub use timeseries::plot_compromised_over_time;
 

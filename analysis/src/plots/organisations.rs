@@ -68,6 +68,51 @@ pub fn organisation_outcomes(breakdown: &DataFrame) -> PolarsResult<Vec<Organisa
         .collect())
 }
 
+/// Two rows for the run's summary when the scenario's zones name
+/// organisations: how many organisations had a device compromised, and how
+/// many had one disrupted, per trial (none otherwise).
+///
+/// # Errors
+/// If the frame lacks the breakdown's columns.
+pub fn organisations_reached(breakdown: &DataFrame) -> PolarsResult<Vec<crate::summary::MetricSummary>> {
+    if breakdown.column("organisation").is_err() {
+        return Ok(Vec::new());
+    }
+    let per_trial = breakdown
+        .clone()
+        .lazy()
+        .filter(col("organisation").neq(lit("")))
+        .group_by([col("trial"), col("organisation")])
+        .agg([col("compromised").sum(), col("disrupted").sum()])
+        .group_by([col("trial")])
+        .agg([
+            col("compromised").gt(lit(0)).cast(DataType::Float64).sum().alias("compromised"),
+            col("disrupted").gt(lit(0)).cast(DataType::Float64).sum().alias("disrupted"),
+            col("organisation").n_unique().alias("organisations"),
+        ])
+        .sort(["trial"], SortMultipleOptions::default())
+        .collect()?;
+    if per_trial.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let of = per_trial.column("organisations")?.cast(&DataType::Float64)?.f64()?.max().unwrap_or(0.0);
+    let row = |column: &str, what: &str| -> PolarsResult<crate::summary::MetricSummary> {
+        let values: Vec<Option<f64>> = per_trial.column(column)?.f64()?.iter().collect();
+        let info = crate::MetricInfo {
+            column: format!("organisations_{column}"),
+            label: format!("organisations with a device {what} (of {})", with_decimals(of, 0)),
+            description: format!("organisations with at least one device {what}, per trial"),
+            unit: "organisations".into(),
+            better: "lower".into(),
+            kind: "count".into(),
+            bookkeeping: false,
+            source: String::new(),
+        };
+        Ok(crate::summary::summarize_values(&info, &values))
+    };
+    Ok(vec![row("compromised", "compromised")?, row("disrupted", "disrupted")?])
+}
+
 /// A share of trials as a colour: pale grey at 0, through orange, to dark
 /// red at 1.
 fn heat(share: f64) -> RGBColor {
@@ -235,7 +280,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = plot_organisations(&breakdown(), &dir.path().join("organisations")).unwrap();
         assert_eq!(files.len(), 2);
+        let rows = organisations_reached(&breakdown()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].mean, rows[0].n, rows[0].label.as_str()),
+            (0.5, 2, "organisations with a device compromised (of 2)")
+        );
+        assert_eq!(rows[1].mean, 0.5);
         let none = breakdown().lazy().with_column(lit("").alias("organisation")).collect().unwrap();
+        assert!(organisations_reached(&none).unwrap().is_empty());
         assert!(plot_organisations(&none, &dir.path().join("none")).unwrap().is_empty());
     }
 

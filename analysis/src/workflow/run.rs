@@ -236,7 +236,13 @@ pub fn run_scenario(
         devices: scenario.device_count(),
         trials: range,
         seed,
-        summary: summarize(&trials_df, &metrics)?,
+        summary: {
+            let mut rows = summarize(&trials_df, &metrics)?;
+            let breakdown = crate::read_parquet(&out.join("breakdown.parquet"))
+                .map_err(|e| WorkflowError::Runtime(e.to_string()))?;
+            rows.extend(crate::plots::organisations_reached(&breakdown)?);
+            rows
+        },
         money: crate::money::summarize_losses(&scenario, &trials_df)?,
         events: events_run,
         wall_seconds: wall,
