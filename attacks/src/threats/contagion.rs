@@ -418,7 +418,9 @@ impl Outbreak {
         let c = self.class(sim, j);
         if !self.is_active[c] {
             self.is_active[c] = true;
-            self.active.push(c);
+            // Kept in class order, so that ties resolve alike in every design.
+            let at = self.active.binary_search(&c).unwrap_or_else(|i| i);
+            self.active.insert(at, c);
         }
         let due = self.accumulated[c] + key.with(0).exp1();
         self.scanners[j as usize] = Some(Scanner { due, n: 0, key });
@@ -483,7 +485,7 @@ impl Outbreak {
         while i < self.active.len() {
             let c = self.active[i];
             if self.next_due(c).is_none() {
-                self.active.swap_remove(i);
+                self.active.remove(i);
                 self.is_active[c] = false;
                 self.rate[c] = 0.0;
                 continue;
@@ -498,9 +500,6 @@ impl Outbreak {
             };
             i += 1;
         }
-        // The order classes are looked at must not depend on when they
-        // became active, so that ties resolve alike in every design.
-        self.active.sort_unstable();
     }
 
     /// Schedules the next success afresh from the current rates.
