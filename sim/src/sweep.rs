@@ -276,6 +276,7 @@ impl Sweep {
             format!("{} (cell {} of {})", self.scenario.file, cell.index, self.source.file),
             document.to_string(),
         )
+        .with_base(Some(self.scenario.base_dir()))
     }
 
     /// Checks every value of every parameter, each alone in the scenario,

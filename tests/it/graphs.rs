@@ -27,3 +27,24 @@ fn the_ward_scan_gives_the_same_trials_from_csv_and_from_graphml() {
     assert!(taken("workstation") > 0 && taken("blood-gas-analyser") > 0, "the Windows hosts fall");
     assert_eq!(taken("infusion-pump") + taken("patient-monitor") + taken("wearable"), 0);
 }
+
+#[test]
+fn a_sweep_of_a_graph_scenario_finds_its_graph_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/graphs/ward-scan.toml");
+    // In a folder of its own: the cell's name then holds a slash, which
+    // must not change where the graph files are read from.
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let sweep = dir.path().join("sub/sweep.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "scenario = {:?}\ntrials = 10\n[[parameters]]\npath = \"attacks.worm.scans_per_hour\"\nvalues = [1.0, 4.0]\n",
+            scenario.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = crate::iomtsim(dir.path(), &["sweep", "sub/sweep.toml", "--out", "study"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("study/sweep.parquet").exists());
+}

@@ -57,6 +57,9 @@ pub struct ScenarioSource {
     pub file: String,
     /// Its text.
     pub text: Arc<str>,
+    /// The folder the files it names (graph files) are read from: the
+    /// file's own folder. `None`: the folder of `file` as written.
+    pub base: Option<std::path::PathBuf>,
 }
 
 impl ScenarioSource {
@@ -93,12 +96,24 @@ impl ScenarioSource {
             let (line, column) = line_col(valid, offset);
             ScenarioError::NotUtf8 { file: file.clone(), offset, line, column }
         })?;
-        Ok(ScenarioSource { file, text: text.into() })
+        Ok(ScenarioSource { file, text: text.into(), base: path.parent().map(Path::to_path_buf) })
     }
 
     /// A scenario held in memory.
     pub fn from_text(file: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        ScenarioSource { file: file.into(), text: text.into() }
+        ScenarioSource { file: file.into(), text: text.into(), base: None }
+    }
+
+    /// The same source, reading the files it names from `base`.
+    #[must_use]
+    pub fn with_base(mut self, base: Option<std::path::PathBuf>) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// The folder the files the scenario names are read from.
+    pub fn base_dir(&self) -> std::path::PathBuf {
+        self.base.clone().unwrap_or_else(|| Path::new(&self.file).parent().unwrap_or(Path::new("")).to_path_buf())
     }
 
     pub(crate) fn invalid(&self, diagnostics: Vec<Diagnostic>) -> ScenarioError {

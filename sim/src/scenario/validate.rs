@@ -276,7 +276,7 @@ pub(super) fn validate(
     // A network given device by device: its devices, and the zones its
     // nodes name (made with their defaults when the scenario lists them not).
     let graph = raw.graph.as_ref().and_then(|g| {
-        let base = std::path::Path::new(&source.file).parent().unwrap_or(std::path::Path::new("")).to_owned();
+        let base = source.base_dir();
         let names = super::graph_file::Vocabulary {
             device_types: &device_types.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
             services: &services.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
