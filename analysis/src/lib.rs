@@ -23,7 +23,7 @@ mod summary;
 pub mod workflow;
 
 pub use dataset::{breakdown_frame, events_frame, services_frame, timeseries_frame, trials_frame};
-pub use manifest::{RunManifest, RunPlan, ZoneReport};
+pub use manifest::{InputFile, RunManifest, RunPlan, ZoneReport};
 pub use metrics::{MetricInfo, metric_infos};
 pub use output::{OutputError, read_parquet, write_csv, write_parquet, write_text};
 pub use store::{OpenMode, RunStore, StoreError, merge_runs, read_json};

@@ -35,6 +35,19 @@ pub struct RunPlan {
     pub csv: bool,
     /// Sampling interval of `timeseries.parquet`, as a duration string.
     pub sample_every: String,
+    /// Files the scenario read besides its text (graph files), with their
+    /// SHA-256: a resumed, merged or repeated run must read the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_files: Vec<InputFile>,
+}
+
+/// A file a scenario read besides its own text.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InputFile {
+    /// The file, as the scenario's folder and its name in the scenario give it.
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
 }
 
 impl RunPlan {

@@ -140,6 +140,13 @@ fn compare_plans(what: &str, a: &RunPlan, b: &RunPlan, check_range: bool) -> Res
     if a.scenario_sha256 != b.scenario_sha256 {
         return mismatch("the scenario (SHA-256)", a.scenario_sha256.clone(), b.scenario_sha256.clone());
     }
+    if a.input_files != b.input_files {
+        let list = |p: &RunPlan| {
+            let files: Vec<String> = p.input_files.iter().map(|f| format!("{} {}", f.path, f.sha256)).collect();
+            if files.is_empty() { "none".to_owned() } else { files.join(", ") }
+        };
+        return mismatch("the graph files (SHA-256)", list(a), list(b));
+    }
     if a.seed != b.seed {
         return mismatch("the seed", a.seed.to_string(), b.seed.to_string());
     }

@@ -48,3 +48,35 @@ fn a_sweep_of_a_graph_scenario_finds_its_graph_files() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.path().join("study/sweep.parquet").exists());
 }
+
+#[test]
+fn a_run_records_its_graph_files_and_will_not_repeat_or_join_on_changed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["ward-scan.toml", "ward-scan-nodes.csv", "ward-scan-edges.csv"] {
+        std::fs::copy(root().join("scenarios/graphs").join(f), dir.path().join(f)).unwrap();
+    }
+    let run = |args: &[&str]| crate::iomtsim(dir.path(), args);
+    let first = run(&["run", "ward-scan.toml", "--trials-range", "0..4", "--out", "first"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let manifest = std::fs::read_to_string(dir.path().join("first/run.json")).unwrap();
+    assert!(manifest.contains("ward-scan-edges.csv") && manifest.contains("input_files"), "{manifest}");
+    // Unchanged, the run repeats.
+    let again = run(&["rerun", "first/run.json", "--out", "again"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    // One edge fewer: neither a repeat nor a join with a slice run on the
+    // changed network reads it silently.
+    let edges = dir.path().join("ward-scan-edges.csv");
+    let text = std::fs::read_to_string(&edges).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&edges, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let changed = run(&["rerun", "first/run.json", "--out", "changed"]);
+    assert_eq!(changed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&changed.stderr);
+    assert!(stderr.contains("ward-scan-edges.csv changed since the run"), "{stderr}");
+    let second = run(&["run", "ward-scan.toml", "--trials-range", "4..8", "--out", "second"]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let joined = run(&["merge", "first", "second", "--out", "joined"]);
+    assert_ne!(joined.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&joined.stderr);
+    assert!(stderr.contains("graph files"), "{stderr}");
+}

@@ -148,6 +148,11 @@ pub fn run_scenario(
         events: request.events,
         csv: request.csv,
         sample_every: sample_every.to_string(),
+        input_files: scenario
+            .input_files
+            .iter()
+            .map(|p| Ok(crate::manifest::InputFile { path: p.display().to_string(), sha256: file_sha256(p)? }))
+            .collect::<Result<_, WorkflowError>>()?,
     };
     let (store, remaining) = RunStore::open(&out, plan, request.mode)?;
 
@@ -252,6 +257,15 @@ pub fn run_scenario(
     })
 }
 
+/// SHA-256 of a file's bytes, read in pieces (a graph file may be large).
+fn file_sha256(path: &Path) -> Result<String, WorkflowError> {
+    let unreadable = |e: std::io::Error| WorkflowError::Usage(format!("cannot read {}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(unreadable)?;
+    Ok(hex(&hasher.finalize()))
+}
+
 /// The request that runs again exactly what a manifest describes: the same
 /// scenario text, seed, trials and outputs. Returns it with a warning when
 /// the manifest was made by another program version.
@@ -267,6 +281,17 @@ pub fn rerun_request(manifest: &Path) -> Result<(RunRequest, Option<String>), Wo
             "{}: the scenario text does not match its recorded SHA-256; the manifest was edited",
             manifest.display()
         )));
+    }
+    for f in &plan.input_files {
+        let now = file_sha256(Path::new(&f.path))?;
+        if now != f.sha256 {
+            return Err(WorkflowError::Usage(format!(
+                "{}: {} changed since the run (its SHA-256 is {now}, the run recorded {}); restore it to repeat the run",
+                manifest.display(),
+                f.path,
+                f.sha256
+            )));
+        }
     }
     let this = format!("iomtsim {}", env!("CARGO_PKG_VERSION"));
     let warning = (plan.program != this)

@@ -212,6 +212,9 @@ pub struct Scenario {
     pub instances: Vec<InstanceSection>,
     /// The parsed file, holding each instance's parameters with their spans.
     pub document: Arc<Document>,
+    /// Files read besides the scenario's own text (its graph files), as
+    /// found: a run records their SHA-256, since they decide its results too.
+    pub input_files: Vec<std::path::PathBuf>,
     /// The file it came from.
     pub source: ScenarioSource,
 }

@@ -528,6 +528,13 @@ pub(super) fn validate(
         costs,
         instances,
         document,
+        input_files: raw.graph.as_ref().map_or_else(Vec::new, |g| {
+            [&g.nodes, &g.edges, &g.graphml]
+                .into_iter()
+                .flatten()
+                .map(|p| source.base_dir().join(p.get_ref()))
+                .collect()
+        }),
         source,
     })
 }
