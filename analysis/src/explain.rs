@@ -109,12 +109,13 @@ fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
         let article = if n.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
         format!("{article} {n} (device {})", events[0].device)
     } else {
-        let mut parts: Vec<String> = counts.iter().take(3).map(|(t, n)| format!("{n} × {}", name(*t))).collect();
+        let mut parts: Vec<String> =
+            counts.iter().take(3).map(|(t, n)| format!("{} × {}", whole(*n as f64), name(*t))).collect();
         if counts.len() > 3 {
             let rest: usize = counts.iter().skip(3).map(|(_, n)| n).sum();
-            parts.push(format!("{rest} others"));
+            parts.push(format!("{} others", whole(rest as f64)));
         }
-        format!("{} devices ({})", events.len(), parts.join(", "))
+        format!("{} devices ({})", whole(events.len() as f64), parts.join(", "))
     }
 }
 
@@ -202,8 +203,8 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
     let _ = writeln!(
         s,
         "{} devices in {} zone{}. Attacks: {}. Defences: {}.\n",
-        scenario.device_count(),
-        zones,
+        whole(f64::from(scenario.device_count())),
+        whole(zones as f64),
         if zones == 1 { "" } else { "s" },
         if attacks.is_empty() { "none".to_owned() } else { attacks.join(", ") },
         if defences.is_empty() { "none".to_owned() } else { defences.join(", ") }
@@ -222,7 +223,7 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
         let _ = writeln!(
             s,
             "({} events in all: where a kind of event is frequent, its events are told together by the day or the week.)\n",
-            result.events.len()
+            whole(result.events.len() as f64)
         );
     }
     for ep in episodes {
@@ -238,7 +239,7 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
                 if zones.len() == 1 {
                     scenario.zones[usize::from(zones[0])].name.clone()
                 } else {
-                    format!("{} zones", zones.len())
+                    format!("{} zones", whole(zones.len() as f64))
                 }
             }
         };
@@ -349,18 +350,23 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
     s.push_str(if md { "\n## Summary\n\n" } else { "\nSummary: " });
     let _ = writeln!(
         s,
-        "{} of {} devices were compromised ({} at once at the worst moment) and {} were put out of function. {} patient records were on compromised devices. Devices were out of service for {:.0} device-hours in all, {:.0} of them on life-critical or high-criticality devices. {} devices were still compromised when the trial ended after {}.",
-        o.compromised,
-        o.devices,
-        o.peak_compromised,
-        o.disrupted,
-        o.records_on_compromised_devices,
-        o.downtime_device_hours,
-        o.critical_downtime_device_hours,
-        o.still_compromised,
+        "{} of {} devices were compromised ({} at once at the worst moment) and {} were put out of function. {} patient records were on compromised devices. Devices were out of service for {} device-hours in all, {} of them on life-critical or high-criticality devices. {} devices were still compromised when the trial ended after {}.",
+        whole(o.compromised as f64),
+        whole(o.devices as f64),
+        whole(o.peak_compromised as f64),
+        whole(o.disrupted as f64),
+        whole(o.records_on_compromised_devices as f64),
+        whole(o.downtime_device_hours),
+        whole(o.critical_downtime_device_hours),
+        whole(o.still_compromised as f64),
         scenario.duration
     );
     s
+}
+
+/// A count in running text, with thousands separated: "30,121".
+fn whole(x: f64) -> String {
+    crate::numbers::with_decimals(x, 0)
 }
 
 /// A technique's name in running text: each word lower-cased, except

@@ -76,7 +76,7 @@ for i in range(PRACTICES):
 types = []
 for name, share, _ in PATCH_LEVELS:
     types.append(
-        f'{{ id = "windows-{name}", name = "Windows PC or server ({name})", services = ["smb", "rdp"], '
+        f'{{ id = "windows-{name}", name = "PC or server on Windows ({name})", services = ["smb", "rdp"], '
         f'vulnerabilities = [{{ id = "ms17-010", share = {share} }}], criticality = "medium" }}'
     )
     types.append(
