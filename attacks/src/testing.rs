@@ -51,6 +51,34 @@ pub fn assert_clearly_below(a: (f64, f64), b: (f64, f64), what: &str) {
     );
 }
 
+/// A worm entering at one host of zone `a`, scanning SMB 3 times an hour,
+/// every compromise detected after an exponential hour and isolated at
+/// once (SIR with a recovery rate of 1 an hour): tables to append to a
+/// scenario's top-level keys.
+pub const SIR_WORM_FROM_A: &str = r#"
+    [attacks.worm]
+    exploit = "eb"
+    scans_per_hour = 3.0
+    entry_zone = "a"
+    entry_devices = 1
+    [defences.monitoring]
+    coverage = 1.0
+    time_to_detect = { dist = "exponential", mean = "1h" }
+    [defences.incident_response]
+    isolate_after = "0s"
+    restore_time = "3000d"
+"#;
+
+/// Devices a trial compromised in each of `zones` runs of `size`
+/// consecutive devices (zones placed one row each, in order).
+pub fn taken_per_zone(result: &TrialResult, size: u32, zones: usize) -> Vec<u32> {
+    let mut taken = vec![0u32; zones];
+    for e in result.events.iter().filter(|e| e.transition == Some(iomtsim_sim::Transition::Compromised)) {
+        taken[(e.device / size) as usize] += 1;
+    }
+    taken
+}
+
 /// Solves the multi-group SIR final-size relation
 /// `-ln(1 - z_i) = sum_j r[i][j] * z_j` by fixed-point iteration from
 /// `z = 1`, which converges to the major-outbreak solution.

@@ -45,3 +45,53 @@ fn the_national_scenario_lands_near_what_wannacry_did() {
     let (trusts_cut, practices_cut) = organisations_infected(&engine_from_text(FILE, &cut), 4);
     assert!(trusts_cut + practices_cut <= 40.0, "at most the 40 entered: {trusts_cut} + {practices_cut}");
 }
+
+#[test]
+fn each_zone_names_its_organisation_in_the_breakdown_and_the_summary_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("two.toml"),
+        r#"
+        name = "two"
+        duration = "2d"
+        shared_networks = [{ id = "n", services = ["smb"] }]
+        zones = [
+          { id = "a-lan", organisation = "a", shared_network = "n" },
+          { id = "b-lan", organisation = "b", shared_network = "n" },
+          { id = "spare" },
+        ]
+        vulnerabilities = [{ id = "eb", service = "smb" }]
+        device_types = [{ id = "pc", services = ["smb"], vulnerabilities = [{ id = "eb" }] }]
+        placement = [
+          { zone = "a-lan", device_type = "pc", count = 20 },
+          { zone = "b-lan", device_type = "pc", count = 20 },
+          { zone = "spare", device_type = "pc", count = 5 },
+        ]
+        [attacks.worm]
+        exploit = "eb"
+        scans_per_hour = 10.0
+        entry_zone = "a-lan"
+        entry_devices = 1
+        "#,
+    )
+    .unwrap();
+    let out = crate::iomtsim(dir.path(), &["run", "two.toml", "--trials", "5", "--out", "run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bd = iomtsim_analysis::read_parquet(&dir.path().join("run/breakdown.parquet")).unwrap();
+    let pairs: std::collections::BTreeSet<(String, String)> = bd
+        .column("zone")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(bd.column("organisation").unwrap().str().unwrap().iter())
+        .map(|(z, o)| (z.unwrap().to_owned(), o.unwrap().to_owned()))
+        .collect();
+    let expected = [("a-lan", "a"), ("b-lan", "b"), ("spare", "")];
+    assert_eq!(pairs, expected.iter().map(|(z, o)| ((*z).to_owned(), (*o).to_owned())).collect());
+    // Over the shared network the worm reaches both organisations in every trial.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let label = "organisations with a device compromised (of 2)";
+    let line = stdout.lines().find(|l| l.starts_with(label)).expect("a row");
+    assert_eq!(line[label.len()..].split_whitespace().next(), Some("2"), "the mean: {line}");
+}

@@ -27,21 +27,28 @@ pub struct OrganisationOutcome {
     pub disrupted_share: f64,
 }
 
+/// Per organisation and trial: its devices, and how many were compromised
+/// and disrupted (`None` when the breakdown names no organisation column).
+fn per_organisation_and_trial(breakdown: &DataFrame) -> Option<LazyFrame> {
+    breakdown.column("organisation").ok()?;
+    Some(
+        breakdown
+            .clone()
+            .lazy()
+            .filter(col("organisation").neq(lit("")))
+            .group_by([col("organisation"), col("trial")])
+            .agg([col("devices").sum(), col("compromised").sum(), col("disrupted").sum()]),
+    )
+}
+
 /// Each organisation's size and outcome, from `breakdown.parquet` (empty
 /// when the scenario's zones name no organisation), largest first.
 ///
 /// # Errors
 /// If the frame lacks the breakdown's columns.
 pub fn organisation_outcomes(breakdown: &DataFrame) -> PolarsResult<Vec<OrganisationOutcome>> {
-    if breakdown.column("organisation").is_err() {
-        return Ok(Vec::new());
-    }
-    let per = breakdown
-        .clone()
-        .lazy()
-        .filter(col("organisation").neq(lit("")))
-        .group_by([col("organisation"), col("trial")])
-        .agg([col("devices").sum(), col("compromised").sum(), col("disrupted").sum()])
+    let Some(per_trial) = per_organisation_and_trial(breakdown) else { return Ok(Vec::new()) };
+    let per = per_trial
         .group_by([col("organisation")])
         .agg([
             col("devices").max().alias("devices"),
@@ -75,15 +82,8 @@ pub fn organisation_outcomes(breakdown: &DataFrame) -> PolarsResult<Vec<Organisa
 /// # Errors
 /// If the frame lacks the breakdown's columns.
 pub fn organisations_reached(breakdown: &DataFrame) -> PolarsResult<Vec<crate::summary::MetricSummary>> {
-    if breakdown.column("organisation").is_err() {
-        return Ok(Vec::new());
-    }
-    let per_trial = breakdown
-        .clone()
-        .lazy()
-        .filter(col("organisation").neq(lit("")))
-        .group_by([col("trial"), col("organisation")])
-        .agg([col("compromised").sum(), col("disrupted").sum()])
+    let Some(per_trial) = per_organisation_and_trial(breakdown) else { return Ok(Vec::new()) };
+    let per_trial = per_trial
         .group_by([col("trial")])
         .agg([
             col("compromised").gt(lit(0)).cast(DataType::Float64).sum().alias("compromised"),

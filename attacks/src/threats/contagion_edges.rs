@@ -183,33 +183,20 @@ mod tests {
     }
 
     /// Both designs share everything but the network: the worm scans SMB
-    /// from one entry host in zone a, and every compromise is detected
-    /// after an exponential hour and isolated at once.
-    const COMMON: &str = r#"
-        duration = "30d"
-        vulnerabilities = [{ id = "eb", service = "smb" }]
-        device_types = [{ id = "host", services = ["smb"], vulnerabilities = [{ id = "eb" }] }]
-        [attacks.worm]
-        exploit = "eb"
-        scans_per_hour = 3.0
-        entry_zone = "a"
-        entry_devices = 1
-        [defences.monitoring]
-        coverage = 1.0
-        time_to_detect = { dist = "exponential", mean = "1h" }
-        [defences.incident_response]
-        isolate_after = "0s"
-        restore_time = "3000d"
-    "#;
+    /// from one entry host in zone a ([`SIR_WORM_FROM_A`]).
+    fn common() -> String {
+        format!(
+            "duration = \"30d\"\nvulnerabilities = [{{ id = \"eb\", service = \"smb\" }}]\n\
+             device_types = [{{ id = \"host\", services = [\"smb\"], vulnerabilities = [{{ id = \"eb\" }}] }}]\n\
+             {SIR_WORM_FROM_A}"
+        )
+    }
 
     /// Per trial with a major outbreak: the share of each zone taken.
     fn shares_per_zone(results: &[iomtsim_sim::TrialResult], n: u32) -> (Vec<f64>, Vec<f64>, usize) {
         let (mut za, mut zb) = (Vec::new(), Vec::new());
         for r in results {
-            let mut taken = [0u32; 2];
-            for e in r.events.iter().filter(|e| e.transition == Some(Transition::Compromised)) {
-                taken[usize::from(e.device >= n)] += 1;
-            }
+            let taken = taken_per_zone(r, n, 2);
             if taken[0] > n / 10 {
                 za.push(f64::from(taken[0]) / f64::from(n));
                 zb.push(f64::from(taken[1]) / f64::from(n));
@@ -227,7 +214,8 @@ mod tests {
         let zones = format!(
             "name = \"zones\"\nzones = [{{ id = \"a\" }}, {{ id = \"b\" }}]\n\
              conduits = [{{ from = \"a\", to = \"b\", services = [\"smb\"] }}]\n\
-             placement = [{{ zone = \"a\", device_type = \"host\", count = {n} }}, {{ zone = \"b\", device_type = \"host\", count = {n} }}]\n{COMMON}"
+             placement = [{{ zone = \"a\", device_type = \"host\", count = {n} }}, {{ zone = \"b\", device_type = \"host\", count = {n} }}]\n{}",
+            common()
         );
         let mut nodes = String::from("id,device_type,zone\n");
         for i in 0..2 * n {
@@ -245,7 +233,8 @@ mod tests {
         std::fs::write(dir.path().join("nodes.csv"), nodes).unwrap();
         std::fs::write(dir.path().join("edges.csv"), edges).unwrap();
         let graph = format!(
-            "name = \"graph\"\ngraph = {{ nodes = \"nodes.csv\", edges = \"edges.csv\", directed = true }}\n{COMMON}"
+            "name = \"graph\"\ngraph = {{ nodes = \"nodes.csv\", edges = \"edges.csv\", directed = true }}\n{}",
+            common()
         );
         let trials = 400;
         let on_zones = run_engine(&engine_in(dir.path(), &zones), trials);

@@ -398,17 +398,7 @@ mod tests {
               {{ zone = "b", device_type = "host", count = 200 }},
               {{ zone = "c", device_type = "host", count = 200 }},
             ]
-            [attacks.worm]
-            exploit = "eb"
-            scans_per_hour = 3.0
-            entry_zone = "a"
-            entry_devices = 1
-            [defences.monitoring]
-            coverage = 1.0
-            time_to_detect = {{ dist = "exponential", mean = "1h" }}
-            [defences.incident_response]
-            isolate_after = "0s"
-            restore_time = "3000d"
+            {SIR_WORM_FROM_A}
             "#
         )
     }
@@ -428,10 +418,7 @@ mod tests {
             ]);
             let mut taken = Vec::new();
             for r in &results {
-                let mut per_zone = [0u32; 3];
-                for e in r.events.iter().filter(|e| e.transition == Some(Transition::Compromised)) {
-                    per_zone[(e.device / 200) as usize] += 1;
-                }
+                let per_zone = taken_per_zone(r, 200, 3);
                 if per_zone.iter().sum::<u32>() > 60 {
                     taken.push(f64::from(per_zone[1] + per_zone[2]) / 400.0);
                 }

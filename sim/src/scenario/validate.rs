@@ -164,17 +164,8 @@ pub(super) fn validate(
             organisation: z.organisation.clone(),
         });
     }
-    // A national estate has thousands of zones and tens of thousands of
-    // references to them: look them up by hash, and list them only to
-    // explain an unknown one.
-    let mut zone_index: HashMap<&str, usize> = HashMap::with_capacity(zones.len());
-    for (i, z) in zones.iter().enumerate() {
-        zone_index.entry(z.id.as_str()).or_insert(i); // the first of a duplicated id, as a scan finds
-    }
-    let zone_ref = |v: &mut Validator, r: &Spanned<String>| match zone_index.get(r.get_ref().as_str()) {
-        Some(&i) => Some(ZoneId(i as u16)),
-        None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
-    };
+    let ids = zone_index(&zones);
+    let zone_ref = |v: &mut Validator, r: &Spanned<String>| resolve_zone(v, &ids, &zones, r);
 
     // Conduits.
     let mut conduits = Vec::new();
@@ -283,9 +274,10 @@ pub(super) fn validate(
         };
         let read = super::graph_file::read(g, &base, &names).map_err(|d| v.diagnostics.extend(d)).ok()?;
         let mut zone_of_name = Vec::with_capacity(read.zones.len());
+        let declared: HashMap<String, usize> = zone_index(&zones).into_iter().map(|(k, i)| (k.to_owned(), i)).collect();
         for name in &read.zones {
-            let z = match zones.iter().position(|z| &z.id == name) {
-                Some(i) => i,
+            let z = match declared.get(name) {
+                Some(&i) => i,
                 None => {
                     zones.push(Zone {
                         id: name.clone(),
@@ -318,17 +310,8 @@ pub(super) fn validate(
         }
         Some((read, zone_of_name))
     });
-    // A national estate has thousands of zones and tens of thousands of
-    // references to them: look them up by hash, and list them only to
-    // explain an unknown one.
-    let mut zone_index: HashMap<&str, usize> = HashMap::with_capacity(zones.len());
-    for (i, z) in zones.iter().enumerate() {
-        zone_index.entry(z.id.as_str()).or_insert(i); // the first of a duplicated id, as a scan finds
-    }
-    let zone_ref = |v: &mut Validator, r: &Spanned<String>| match zone_index.get(r.get_ref().as_str()) {
-        Some(&i) => Some(ZoneId(i as u16)),
-        None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
-    };
+    let ids = zone_index(&zones);
+    let zone_ref = |v: &mut Validator, r: &Spanned<String>| resolve_zone(v, &ids, &zones, r);
 
     // Placement, with the device total checked before any device is allocated.
     let mut placements = Vec::new();
@@ -537,6 +520,31 @@ pub(super) fn validate(
         }),
         source,
     })
+}
+
+/// Zone ids to their index, the first of a duplicated id winning (as a
+/// scan in file order finds it). A national estate has thousands of zones
+/// and tens of thousands of references to them: they are looked up by
+/// hash, and the zones listed only to explain an unknown one.
+fn zone_index(zones: &[Zone]) -> HashMap<&str, usize> {
+    let mut index = HashMap::with_capacity(zones.len());
+    for (i, z) in zones.iter().enumerate() {
+        index.entry(z.id.as_str()).or_insert(i);
+    }
+    index
+}
+
+/// Resolves a zone reference, or reports it with the zones that exist.
+fn resolve_zone(
+    v: &mut Validator,
+    index: &HashMap<&str, usize>,
+    zones: &[Zone],
+    r: &Spanned<String>,
+) -> Option<ZoneId> {
+    match index.get(r.get_ref().as_str()) {
+        Some(&i) => Some(ZoneId(i as u16)),
+        None => v.ok(lookup(r, "zone", zones.iter().map(|z| z.id.as_str()))).map(|i| ZoneId(i as u16)),
+    }
 }
 
 /// The smallest round interval giving at most about 200 samples per trial.
