@@ -151,3 +151,21 @@ pub fn without(text: &str, table: &str) -> String {
     assert!(found, "no table {header} in the scenario");
     out
 }
+
+/// `text` with `extra` on lines of its own just before the first
+/// occurrence of `anchor` (a table header, say): a scenario variation built
+/// in memory. Panics if `anchor` is not there, so that a shipped scenario
+/// edited under a test cannot leave the variation silently unmade.
+pub fn insert_before(text: &str, anchor: &str, extra: &str) -> String {
+    assert!(text.contains(anchor), "no `{anchor}` in the scenario");
+    text.replacen(anchor, &format!("{extra}\n{anchor}"), 1)
+}
+
+/// `text` with `extra` on lines of its own just after the first line that
+/// `anchor` ends (a device type's `name = ...`, say, to give the type one
+/// more key). Panics if `anchor` is not there.
+pub fn insert_after(text: &str, anchor: &str, extra: &str) -> String {
+    let at = text.find(anchor).unwrap_or_else(|| panic!("no `{anchor}` in the scenario"));
+    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    format!("{}\n{extra}{}", &text[..end], &text[end..])
+}

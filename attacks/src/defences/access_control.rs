@@ -114,14 +114,87 @@ mod tests {
 
     const SCENARIO: &str = include_str!("../../../scenarios/defences/access_control.toml");
 
+    /// The shipped ward with an RDP flaw (BlueKeep) in its workstations and
+    /// a slow worm exploiting it from one of them: an attack that needs no
+    /// account, beside the snooping nurse.
+    fn with_worm(text: &str) -> String {
+        let flawed = insert_after(text, "name = \"Clinical workstation\"", "vulnerabilities = [{ id = \"bluekeep\" }]");
+        insert_before(
+            &flawed,
+            "[attacks.snooping]",
+            "[[vulnerabilities]]\nid = \"bluekeep\"\nservice = \"rdp\"\ndisclosed = \"-30d\"\n\n\
+             [attacks.worm]\nexploit = \"bluekeep\"\nscans_per_hour = 0.001\nentry_zone = \"ward\"\n\
+             entry_devices = 1\nentry_device_type = \"workstation\"\n",
+        )
+    }
+
     #[test]
-    fn least_privilege_keeps_the_snooping_nurse_out_of_the_records_server() {
+    fn least_privilege_keeps_the_snooping_nurse_out_of_the_records_server_not_a_worm_off_the_ward() {
         let bare = without(SCENARIO, "defences.access_control");
         let (on, off) = (run(SCENARIO, 40, false), run(&bare, 40, false));
         let browsed = |t: &str, r: &[_]| mean_ci(&metric(t, r, "snooping.records_browsed"));
         assert_clearly_below(browsed(SCENARIO, &on), browsed(&bare, &off), "records browsed under least privilege");
         // The ward's own central stations stay open to the ward's nurses.
         assert!(metric(SCENARIO, &on, "snooping.records_browsed").iter().all(|&n| n > 0.0));
+        // An exploit logs in as nobody: the same workstations fall to the
+        // worm in every trial, narrowed accounts or not.
+        let (wormy, wormy_bare) = (with_worm(SCENARIO), with_worm(&bare));
+        let (on, off) = (run(&wormy, 40, false), run(&wormy_bare, 40, false));
+        let infections = metric(&wormy, &on, "worm.infections");
+        assert!(infections.iter().any(|&n| n > 1.0), "the worm spreads beyond its entry");
+        assert_eq!(infections, metric(&wormy_bare, &off, "worm.infections"), "devices the worm took");
+        assert_clearly_below(
+            browsed(&wormy, &on),
+            browsed(&wormy_bare, &off),
+            "records browsed under least privilege, beside the worm",
+        );
+    }
+
+    /// The shipped ward, serviced remotely by the central stations' maker,
+    /// whose accounts log in everywhere over HTTPS and RDP; an attacker
+    /// holding its stolen credentials logs in to as many devices as it can.
+    fn with_vendor(text: &str) -> String {
+        let zone = insert_before(
+            text,
+            "[[conduits]]",
+            "[[zones]]\nid = \"vendor-net\"\nexternal = true\n\n\
+             [[conduits]]\nfrom = \"vendor-net\"\nto = \"ward\"\nservices = [\"https\", \"rdp\"]\n\n\
+             [[conduits]]\nfrom = \"vendor-net\"\nto = \"servers\"\nservices = [\"https\", \"rdp\"]\n",
+        );
+        insert_before(
+            &zone,
+            "[attacks.snooping]",
+            "[[staff]]\nid = \"monitor-maker\"\nrole = \"vendor\"\ncount = 2\n\
+             logs_in_to = [\"ward\", \"servers\"]\nservices = [\"https\", \"rdp\"]\n\n\
+             [attacks.remote]\nkind = \"vendor\"\nvendor = \"monitor-maker\"\nfrom = \"vendor-net\"\ndevices = 30\n",
+        )
+    }
+
+    #[test]
+    fn least_privilege_confines_a_stolen_vendor_account_and_leaves_other_groups_alone() {
+        // The maker's accounts kept to its own central stations, over
+        // HTTPS on the ward; the nurses keep their access.
+        let vendor = with_vendor(SCENARIO);
+        let narrowed = vendor.replace(
+            "groups = { nurses = { zones = [\"ward\"] } }",
+            "groups = { monitor-maker = { zones = [\"ward\"], services = [\"https\"] } }",
+        );
+        assert_ne!(narrowed, vendor);
+        let bare = without(&vendor, "defences.access_control");
+        let (on, off) = (run(&narrowed, 40, false), run(&bare, 40, false));
+        let taken = |t: &str, r: &[_]| mean_ci(&metric(t, r, "remote.devices_taken"));
+        assert_clearly_below(taken(&narrowed, &on), taken(&bare, &off), "devices taken with the vendor's account");
+        // Only the two central stations: never the records server.
+        assert!(metric(&narrowed, &on, "remote.devices_taken").iter().all(|&n| n == 2.0));
+        assert!(on.iter().all(|r| r.outcome.core().records_on_compromised_devices == 1000));
+        assert!(off.iter().all(|r| r.outcome.core().records_on_compromised_devices > 50_000));
+        // The nurses' accounts were not narrowed: they browse the same
+        // records in every trial.
+        assert_eq!(
+            metric(&narrowed, &on, "snooping.records_browsed"),
+            metric(&bare, &off, "snooping.records_browsed"),
+            "records the nurse browsed"
+        );
     }
 
     #[test]

@@ -198,12 +198,39 @@ mod tests {
     const SCENARIO: &str = include_str!("../../../scenarios/defences/audit.toml");
 
     #[test]
-    fn audits_shrink_the_botnet_by_changing_default_passwords() {
+    fn audits_shrink_the_botnet_by_changing_default_passwords_not_a_flaw_with_no_patch() {
         let bare = without(SCENARIO, "defences.audit");
         let (on, off) = (run(SCENARIO, 60, false), run(&bare, 60, false));
         let recruits = |text: &str, r: &[_]| mean_ci(&metric(text, r, "botnet.recruits"));
         assert_clearly_below(recruits(SCENARIO, &on), recruits(&bare, &off), "devices recruited with audits");
         assert!(metric(SCENARIO, &on, "audit.default_passwords_changed").iter().all(|&x| x > 0.0));
+        // The building controllers also carry a BACnet flaw whose patch
+        // never comes, and a worm exploits it after three audits, its
+        // scanning killed before the botnet comes (so that the two never
+        // contend for a controller). The scans look at the controllers,
+        // find no patch to install, and the worm takes as many as without
+        // them in every trial.
+        let flawed = |text: &str| {
+            let t = insert_after(
+                text,
+                "name = \"Building controller (HVAC, lifts)\"",
+                "vulnerabilities = [{ id = \"bacnet-flaw\" }]",
+            );
+            insert_before(
+                &t,
+                "[attacks.botnet]",
+                "[[vulnerabilities]]\nid = \"bacnet-flaw\"\nservice = \"bacnet\"\ndisclosed = \"-30d\"\n\
+                 vendor_patch_after = \"1000d\"\n\n\
+                 [attacks.worm]\nexploit = \"bacnet-flaw\"\nexploit_success = 0.5\nscans_per_hour = 0.02\n\
+                 start = \"100d\"\nkill_switch_after = \"15d\"\nentry_zone = \"iot\"\nentry_devices = 1\nentry_device_type = \"building-system\"\n",
+            )
+        };
+        let (flawed_on, flawed_off) = (flawed(SCENARIO), flawed(&bare));
+        let (on, off) = (run(&flawed_on, 60, false), run(&flawed_off, 60, false));
+        let infections = metric(&flawed_on, &on, "worm.infections");
+        assert!(infections.iter().any(|&n| n > 1.0), "the worm spreads beyond its entry");
+        assert_eq!(infections, metric(&flawed_off, &off, "worm.infections"), "controllers the worm took");
+        assert!(on.iter().all(|r| r.outcome.core().patches_installed == 0), "no patch to install");
     }
 
     #[test]

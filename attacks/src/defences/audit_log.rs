@@ -245,7 +245,7 @@ mod tests {
     const SCENARIO: &str = include_str!("../../../scenarios/defences/audit_log.toml");
 
     #[test]
-    fn reviewed_logs_stop_the_snooping_after_the_fact() {
+    fn reviewed_logs_stop_the_snooping_after_the_fact_but_not_a_worm() {
         let bare = without(SCENARIO, "defences.audit_log");
         let (on, off) = (run(SCENARIO, 60, false), run(&bare, 60, false));
         let browsed = |t: &str, r: &[_]| mean_ci(&metric(t, r, "snooping.records_browsed"));
@@ -253,6 +253,25 @@ mod tests {
         // After the fact: the first week's browsing happens either way.
         assert!(metric(SCENARIO, &on, "snooping.records_browsed").iter().all(|&n| n >= 60.0));
         assert!(metric(SCENARIO, &on, "audit_log.time_to_discovery").iter().all(|&h| h > 0.0));
+        // The logs stop no attack: beside the nurse, a worm exploiting an
+        // RDP flaw (T1210, which they do not record) takes the same ward
+        // workstations in every trial, reviewed or not.
+        let wormy = |text: &str| {
+            let t = insert_after(text, "name = \"Clinical workstation\"", "vulnerabilities = [{ id = \"bluekeep\" }]");
+            insert_before(
+                &t,
+                "[attacks.snooping]",
+                "[[vulnerabilities]]\nid = \"bluekeep\"\nservice = \"rdp\"\ndisclosed = \"-30d\"\n\n\
+                 [attacks.worm]\nexploit = \"bluekeep\"\nscans_per_hour = 0.001\nentry_zone = \"ward\"\n\
+                 entry_devices = 1\nentry_device_type = \"workstation\"\n",
+            )
+        };
+        let (wormy_on, wormy_off) = (wormy(SCENARIO), wormy(&bare));
+        let (on, off) = (run(&wormy_on, 60, false), run(&wormy_off, 60, false));
+        let infections = metric(&wormy_on, &on, "worm.infections");
+        assert!(infections.iter().any(|&n| n > 1.0), "the worm spreads beyond its entry");
+        assert_eq!(infections, metric(&wormy_off, &off, "worm.infections"), "workstations the worm took");
+        assert!(metric(&wormy_on, &on, "audit_log.misuse_found").iter().all(|&n| n > 0.0), "the nurse is found");
     }
 
     #[test]

@@ -195,6 +195,35 @@ mod tests {
     const SCENARIO: &str = include_str!("../../../scenarios/defences/breach_notification.toml");
 
     #[test]
+    fn a_notification_process_meets_the_72_hours_and_changes_no_breach() {
+        let bare = without(SCENARIO, "defences.breach_notification");
+        let (on, off) = (run(SCENARIO, 60, false), run(&bare, 60, false));
+        // Per trial, a breach the GDPR says to notify that was not notified
+        // within 72 hours. Without a process nobody notifies (its metrics
+        // are not even declared), so every notifiable breach counts.
+        let unnotified = |text: &str, r: &[iomtsim_sim::TrialResult]| {
+            let in_time = match engine(text).model().metric("breach_notification.gdpr_notified_in_time") {
+                Some(_) => metric(text, r, "breach_notification.gdpr_notified_in_time"),
+                None => vec![0.0; r.len()],
+            };
+            let late =
+                r.iter().zip(&in_time).map(|(t, &n)| f64::from(t.outcome.core().breach_notifiable_gdpr && n == 0.0));
+            mean_ci(&late.collect::<Vec<_>>())
+        };
+        assert!(engine(&bare).model().metric("breach_notification.gdpr_notified_in_time").is_none());
+        assert_clearly_below(unnotified(SCENARIO, &on), unnotified(&bare, &off), "GDPR breaches left unnotified");
+        // The process tells the regulator; the attacks do as before: the
+        // same records leave, and the same breaches are notifiable.
+        for (a, b) in on.iter().zip(&off) {
+            let (a, b) = (a.outcome.core(), b.outcome.core());
+            assert_eq!(a.records_exfiltrated, b.records_exfiltrated);
+            assert_eq!(a.breach_notifiable_gdpr, b.breach_notifiable_gdpr);
+            assert_eq!(a.breach_notifiable_hipaa, b.breach_notifiable_hipaa);
+        }
+        assert!(on.iter().any(|r| r.outcome.core().records_exfiltrated > 0));
+    }
+
+    #[test]
     fn a_faster_process_meets_the_72_hours() {
         let slow = SCENARIO.replace("notify_after = \"24h\"", "notify_after = \"5d\"");
         let (fast, late) = (run(SCENARIO, 60, false), run(&slow, 60, false));

@@ -364,10 +364,17 @@ mod tests {
     const SCENARIO: &str = include_str!("../../../scenarios/defences/incident_response.toml");
 
     #[test]
-    fn the_shipped_team_contains_the_outbreak_and_unreachable_backups_shorten_the_rebuilds() {
+    fn the_shipped_team_contains_the_outbreak_after_detection_and_unreachable_backups_shorten_the_rebuilds() {
         let bare = without(SCENARIO, "defences.incident_response");
         let (on, off) = (run(SCENARIO, 100, false), run(&bare, 100, false));
         assert_clearly_below(compromised(&on), compromised(&off), "compromised with a response team");
+        // The team answers detections, it does not make them: up to the
+        // first one the trials run alike, so it comes as late after the
+        // first compromise in every trial, with the team or without.
+        assert!(on.iter().any(|r| r.outcome.core().detected));
+        for (a, b) in on.iter().zip(&off) {
+            assert_eq!(a.outcome.core().time_to_detect_h, b.outcome.core().time_to_detect_h);
+        }
         let downtime = |r: &[iomtsim_sim::TrialResult]| {
             mean_ci(&r.iter().map(|t| t.outcome.core().downtime_device_hours).collect::<Vec<_>>())
         };

@@ -345,7 +345,7 @@ mod tests {
     const SCENARIO: &str = include_str!("../../../scenarios/defences/monitoring.toml");
 
     #[test]
-    fn the_shipped_monitoring_contains_the_worm_and_costs_analyst_hours() {
+    fn the_shipped_monitoring_contains_the_worm_once_in_and_costs_analyst_hours() {
         let bare = without(SCENARIO, "defences.monitoring");
         let ignored = SCENARIO.replace("acted_on = 1.0", "acted_on = 0.0");
         let (on, off, only) = (run(SCENARIO, 100, false), run(&bare, 100, false), run(&ignored, 100, false));
@@ -354,6 +354,11 @@ mod tests {
             mean_ci(&r.iter().map(|t| t.outcome.core().analyst_hours).collect::<Vec<_>>())
         };
         assert_clearly_below(hours(&off), hours(&on), "analyst hours without monitoring");
+        // Monitoring sees the worm once it is in; it does not keep it out:
+        // the first compromise comes at the same moment of every trial.
+        for (a, b) in on.iter().zip(&off) {
+            assert_eq!(a.outcome.core().first_compromise_h, b.outcome.core().first_compromise_h);
+        }
         // Monitor-only: the same trials as no monitoring at all.
         for (a, b) in only.iter().zip(&off) {
             assert_eq!(a.outcome.core().compromised, b.outcome.core().compromised);

@@ -117,28 +117,48 @@ mod tests {
 
     const SCENARIO: &str = include_str!("../../../scenarios/defences/segmentation.toml");
 
-    #[test]
-    fn an_allow_list_keeps_the_worm_off_the_pumps() {
-        let bare = without(SCENARIO, "defences.segmentation");
-        let (on, off) = (run(SCENARIO, 60, false), run(&bare, 60, false));
-        let pumps = |r: &[iomtsim_sim::TrialResult]| {
-            let taken = |t: &iomtsim_sim::TrialResult| {
-                t.breakdown.iter().filter(|b| b.device_type.0 == 0).map(|b| f64::from(b.compromised)).sum::<f64>()
-            };
-            mean_ci(&r.iter().map(taken).collect::<Vec<_>>())
+    /// Per trial, the devices of type `type_id` it compromised.
+    fn taken(text: &str, results: &[iomtsim_sim::TrialResult], type_id: &str) -> Vec<u32> {
+        let engine = engine(text);
+        let types = &engine.scenario().device_types;
+        let t = types.iter().position(|d| d.id == type_id).unwrap_or_else(|| panic!("no type {type_id}"));
+        let of = |r: &iomtsim_sim::TrialResult| {
+            r.breakdown.iter().filter(|b| usize::from(b.device_type.0) == t).map(|b| b.compromised).sum()
         };
-        assert_clearly_below(pumps(&on), pumps(&off), "pumps taken behind an allow-list");
-        assert_eq!(pumps(&on).0, 0.0);
+        results.iter().map(of).collect()
     }
 
     #[test]
-    fn a_micro_segment_stops_spread_between_neighbours() {
+    fn an_allow_list_keeps_the_worm_off_the_pumps_and_the_workstations_fall_as_before() {
+        let bare = without(SCENARIO, "defences.segmentation");
+        let (on, off) = (run(SCENARIO, 60, false), run(&bare, 60, false));
+        let pumps = |t: &str, r: &[iomtsim_sim::TrialResult]| {
+            mean_ci(&taken(t, r, "infusion-pump").into_iter().map(f64::from).collect::<Vec<_>>())
+        };
+        assert_clearly_below(pumps(SCENARIO, &on), pumps(&bare, &off), "pumps taken behind an allow-list");
+        assert_eq!(pumps(SCENARIO, &on).0, 0.0);
+        // The workstations' SMB stays open: the worm takes as many of them
+        // in every trial as on the ward without the allow-list.
+        let before = taken(&bare, &off, "workstation");
+        assert!(before.iter().any(|&n| n > 1), "the worm spreads among the workstations");
+        assert_eq!(taken(SCENARIO, &on, "workstation"), before, "workstations taken behind the pumps' allow-list");
+    }
+
+    #[test]
+    fn a_micro_segment_stops_spread_between_neighbours_not_the_worms_way_in() {
         let segmented = SCENARIO
             .replace("allow = { \"infusion-pump\" = [\"https\"] }", "micro_segments = { ward = [\"https\", \"hl7\"] }");
+        assert_ne!(segmented, SCENARIO);
         let bare = without(SCENARIO, "defences.segmentation");
         let (on, off) = (run(&segmented, 60, false), run(&bare, 60, false));
         assert_clearly_below(compromised(&on), compromised(&off), "compromised in a micro-segmented ward");
         assert!(on.iter().all(|r| r.outcome.core().compromised == 1), "only the entry device falls");
+        // The segments are inside the ward, not around it: the worm still
+        // gets in, through a workstation, at the same moment of each trial.
+        for (a, b) in on.iter().zip(&off) {
+            assert_eq!(a.outcome.core().first_compromise_h, b.outcome.core().first_compromise_h);
+        }
+        assert!(taken(&segmented, &on, "workstation").iter().all(|&n| n == 1), "the entry is a workstation");
     }
 
     #[test]

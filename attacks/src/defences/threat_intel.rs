@@ -182,11 +182,16 @@ mod tests {
     const SCENARIO: &str = include_str!("../../../scenarios/defences/threat_intel.toml");
 
     #[test]
-    fn an_advisory_brings_emergency_patching_forward() {
+    fn an_advisory_brings_emergency_patching_forward_not_the_worms_arrival() {
         let bare = without(SCENARIO, "defences.threat_intel");
         let (on, off) = (run(SCENARIO, 60, false), run(&bare, 60, false));
         assert_clearly_below(compromised(&on), compromised(&off), "compromised with the advisory");
         assert!(metric(SCENARIO, &on, "threat_intel.advisories").iter().all(|&n| n == 1.0));
+        // The advisory changes who can fall, not when the worm arrives: it
+        // gets in, three weeks in, at the same moment of every trial.
+        for (x, y) in on.iter().zip(&off) {
+            assert_eq!(x.outcome.core().first_compromise_h, y.outcome.core().first_compromise_h);
+        }
         // Without an emergency mode to bring forward, the advisory changes nothing.
         let calm = |t: &str| t.replace("emergency_lag = ", "# emergency_lag = ");
         let (a, b) = (run(&calm(SCENARIO), 30, false), run(&calm(&bare), 30, false));
