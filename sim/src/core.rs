@@ -69,6 +69,7 @@ pub(crate) struct Books {
     pub events: u64,
     pub credentials_stolen: u64,
     pub records_exfiltrated: u64,
+    pub records_disclosed_inside: u64,
     pub safety_events: u64,
     pub rebuilds: u64,
     /// Security-team hours spent.
@@ -541,6 +542,13 @@ impl Sim<'_, '_> {
         self.core.books.records_exfiltrated
     }
 
+    /// Patient records breached so far: those that left readable and those
+    /// disclosed inside to someone with no right to them. Breach
+    /// notification counts both.
+    pub fn records_breached(&self) -> u64 {
+        self.core.books.records_exfiltrated + self.core.books.records_disclosed_inside
+    }
+
     /// Whether the hospital knows it has been attacked: a compromise has
     /// been detected or an attack's activity found out.
     pub fn attack_known(&self) -> bool {
@@ -567,6 +575,14 @@ impl Sim<'_, '_> {
     /// `d` (the event kind says how).
     pub fn exfiltrate(&mut self, d: DeviceIndex, records: u64, kind: EventKindId) {
         self.core.books.records_exfiltrated += records;
+        self.core.push(d, kind, None);
+    }
+
+    /// `records` patient records on device `d` are opened by someone inside
+    /// the hospital with no right to them (the event kind says how):
+    /// nothing leaves the network, but the records are breached.
+    pub fn disclose_inside(&mut self, d: DeviceIndex, records: u64, kind: EventKindId) {
+        self.core.books.records_disclosed_inside += records;
         self.core.push(d, kind, None);
     }
 
@@ -631,6 +647,18 @@ impl Sim<'_, '_> {
         true
     }
 
+    /// An attacker destroys `d`'s backups (the event kind says how): until
+    /// `d` is rebuilt, a restoration finds no backup of it to restore from.
+    /// Returns false if they were already destroyed.
+    pub fn destroy_backups(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
+        if self.state(d).backups_destroyed {
+            return false;
+        }
+        self.change(d, |s| s.backups_destroyed = true);
+        self.core.push(d, kind, None);
+        true
+    }
+
     /// The compromise of `d` is detected (the event kind says by whom).
     /// Returns false if `d` is not compromised or its compromise is known.
     pub fn detect(&mut self, d: DeviceIndex, kind: EventKindId) -> bool {
@@ -670,6 +698,7 @@ impl Sim<'_, '_> {
             s.disrupted = false;
             s.isolated = false;
             s.detected = false;
+            s.backups_destroyed = false;
             s.epoch += 1;
         });
         self.core.books.rebuilds += 1;

@@ -16,7 +16,7 @@ pub struct Costs {
     pub service_hour: Vec<f64>,
     /// Per device-hour out of service, by criticality.
     pub device_hour: ByCriticality,
-    /// Per record exfiltrated.
+    /// Per patient record breached (exfiltrated or disclosed inside).
     pub record: f64,
     /// Per HIPAA-notifiable breach.
     pub hipaa_breach: BreachCost,
@@ -68,7 +68,7 @@ impl ByCriticality {
 pub struct BreachCost {
     /// Fixed costs.
     pub fixed: f64,
-    /// Fine per record exfiltrated.
+    /// Fine per record breached.
     pub fine_per_record: f64,
     /// The most the fine can be.
     pub fine_cap: Option<f64>,

@@ -62,6 +62,10 @@ pub struct DeviceState {
     pub unavailable_since: Option<SimTime>,
     /// Time out of service so far (periods that have ended).
     pub downtime: SimDuration,
+    /// Its backups (shadow copies, the backup copies reachable from it)
+    /// were destroyed since it was last rebuilt: a rebuild cannot restore
+    /// from them.
+    pub backups_destroyed: bool,
     /// Counts restorations, so that events scheduled for an earlier
     /// compromise of the device can tell they are stale.
     pub epoch: u32,

@@ -186,7 +186,7 @@ impl Model {
     }
 }
 
-const CORE_METRICS: [(CoreMetric, MetricSpec); 23] = [
+const CORE_METRICS: [(CoreMetric, MetricSpec); 24] = [
     (
         CoreMetric::Devices,
         MetricSpec::count("devices", "devices in the estate", "devices the scenario places")
@@ -329,11 +329,21 @@ const CORE_METRICS: [(CoreMetric, MetricSpec); 23] = [
         .lower_is_better(),
     ),
     (
+        CoreMetric::RecordsDisclosedInside,
+        MetricSpec::count(
+            "records_disclosed_inside",
+            "patient records disclosed inside",
+            "patient records opened inside the hospital by someone with no right to them (nothing left the network)",
+        )
+        .unit("records")
+        .lower_is_better(),
+    ),
+    (
         CoreMetric::BreachNotifiableHipaa,
         MetricSpec::flag(
             "breach_notifiable_hipaa",
             "share of trials with a HIPAA-notifiable breach",
-            "500 or more patients' unsecured records exfiltrated: report to HHS and the media within 60 days",
+            "500 or more patients' unsecured records exfiltrated or disclosed: report to HHS and the media within 60 days",
         )
         .lower_is_better(),
     ),
@@ -342,7 +352,7 @@ const CORE_METRICS: [(CoreMetric, MetricSpec); 23] = [
         MetricSpec::flag(
             "breach_notifiable_gdpr",
             "share of trials with a GDPR-notifiable breach",
-            "readable personal data exfiltrated: notify the supervisory authority within 72 hours (Art. 33)",
+            "readable personal data exfiltrated or disclosed: notify the supervisory authority within 72 hours (Art. 33)",
         )
         .lower_is_better(),
     ),

@@ -58,6 +58,10 @@ pub enum CoreMetric {
     CredentialsStolen,
     /// Patient records that left the hospital readable.
     RecordsExfiltrated,
+    /// Patient records opened inside the hospital by someone with no right
+    /// to them (nothing left the network, but the patients' data was
+    /// disclosed).
+    RecordsDisclosedInside,
     /// Whether a breach must be reported to HHS under HIPAA (500 records or more).
     BreachNotifiableHipaa,
     /// Whether a breach must be notified under GDPR Art. 33 (any readable records taken).
@@ -116,6 +120,8 @@ pub struct CoreOutcome {
     pub credentials_stolen: u64,
     /// Patient records that left the hospital readable.
     pub records_exfiltrated: u64,
+    /// Patient records disclosed inside the hospital.
+    pub records_disclosed_inside: u64,
     /// HIPAA notification due.
     pub breach_notifiable_hipaa: bool,
     /// GDPR notification due.
@@ -170,6 +176,7 @@ impl TrialOutcome {
             dwell_time_h: hours(CoreMetric::DwellTimeH),
             credentials_stolen: count(CoreMetric::CredentialsStolen),
             records_exfiltrated: count(CoreMetric::RecordsExfiltrated),
+            records_disclosed_inside: count(CoreMetric::RecordsDisclosedInside),
             breach_notifiable_hipaa: self.get(CoreMetric::BreachNotifiableHipaa.id()) == MetricValue::Flag(true),
             breach_notifiable_gdpr: self.get(CoreMetric::BreachNotifiableGdpr.id()) == MetricValue::Flag(true),
             safety_events: count(CoreMetric::SafetyEvents),

@@ -307,8 +307,10 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
     );
     set(CoreMetric::CredentialsStolen, MetricValue::Count(b.credentials_stolen));
     set(CoreMetric::RecordsExfiltrated, MetricValue::Count(b.records_exfiltrated));
-    set(CoreMetric::BreachNotifiableHipaa, MetricValue::Flag(b.records_exfiltrated >= 500));
-    set(CoreMetric::BreachNotifiableGdpr, MetricValue::Flag(b.records_exfiltrated > 0));
+    set(CoreMetric::RecordsDisclosedInside, MetricValue::Count(b.records_disclosed_inside));
+    let breached = b.records_exfiltrated + b.records_disclosed_inside;
+    set(CoreMetric::BreachNotifiableHipaa, MetricValue::Flag(breached >= 500));
+    set(CoreMetric::BreachNotifiableGdpr, MetricValue::Flag(breached > 0));
     set(CoreMetric::SafetyEvents, MetricValue::Count(b.safety_events));
     let service_hours: Vec<f64> = b
         .service_lost

@@ -147,11 +147,12 @@ impl Plugin for BreachNotification {
     }
 }
 
-/// After every event: once records have left and the attack is known, the
+/// After every event: once records are breached (taken out or disclosed
+/// inside) and the attack is known, the
 /// hospital is aware of the breach, and its process starts.
 fn watch(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Process>>) {
     let p = all.get_mut(e.instance);
-    if p.aware_at.is_some() || sim.records_exfiltrated() == 0 || !sim.attack_known() {
+    if p.aware_at.is_some() || sim.records_breached() == 0 || !sim.attack_known() {
         return;
     }
     p.aware_at = Some(sim.now());
@@ -181,7 +182,7 @@ fn deadline_passes(In(e): In<Event>, mut sim: Sim, all: Res<Instances<Process>>)
     let p = all.get(e.instance);
     match e.tag {
         0 if p.took.is_none_or(|t| t > GDPR_DEADLINE) => sim.raise(p.gdpr_late),
-        1 if p.took.is_none_or(|t| t > HIPAA_DEADLINE) && sim.records_exfiltrated() >= HIPAA_RECORDS => {
+        1 if p.took.is_none_or(|t| t > HIPAA_DEADLINE) && sim.records_breached() >= HIPAA_RECORDS => {
             sim.raise(p.hipaa_late);
         }
         _ => {}

@@ -319,9 +319,11 @@ fn isolate_device(In(e): In<Event>, mut sim: Sim, mut teams: ResMut<Instances<Te
 }
 
 /// Schedules device `d`'s return to service: from its backup, if it has
-/// one the attackers have not reached, else the longer way.
+/// one the attackers have not reached (on a backup server they held, or
+/// destroyed on the device itself), else the longer way.
 fn plan_restore(sim: &mut Sim, team: &Team, d: DeviceIndex, epoch: u64, key: Key) {
     let backed_up = key.named("backup").bernoulli(team.params.backup_coverage.get())
+        && !sim.state(d).backups_destroyed
         && !team.backup_servers.iter().any(|&b| sim.state(b).ever_compromised);
     let delay = match (&team.params.restore_without_backup, backed_up) {
         (Some(without), false) => without.draw(key.named("restore")),

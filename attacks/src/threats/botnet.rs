@@ -3,9 +3,13 @@
 //! for Mirai, [S12]) and log in with them (ATT&CK for ICS T0812, Default
 //! Credentials), recruiting each device as a new bot that scans in turn.
 //!
-//! A recruited device keeps working: the botnet wants it for what it can
-//! do later (a flood, a foothold), which other mechanisms model by
-//! following this one. Bots live in memory, so a device rebuilt or
+//! A recruited device serves the botnet: its link and processor go to
+//! scanning for more bots and to the floods it is told to send (a `dos`
+//! attack that follows this one floods from the bots). A small medical
+//! device has little of either to spare, so with `impaired_share` that
+//! share of recruits stop doing their clinical job while they are bots
+//! (out of service until rebuilt, their downtime and the clinical services
+//! that need them counted); the rest keep working. Bots live in memory, so a device rebuilt or
 //! rebooted by the response is clean, and one whose credentials were
 //! changed cannot be recruited (the MDS2 "default accounts" question,
 //! [S16]). The spread itself is the contagion shared with the worm
@@ -58,6 +62,13 @@ pub struct BotnetParams {
     /// force to flood with or to pivot from). Default 10 (assumed).
     #[serde(default = "ten")]
     pub objective_bots: u32,
+    /// Share of recruited devices that stop doing their clinical job while
+    /// they are bots, their link and processor taken by the botnet's
+    /// scanning and floods: out of service until rebuilt. Default 0
+    /// (assumed: no published share for medical devices; Mirai's bots kept
+    /// working as cameras and routers while they scanned [S12]).
+    #[serde(default)]
+    pub impaired_share: Probability,
 }
 
 fn mirai_pace() -> Spanned<f64> {
@@ -82,6 +93,19 @@ const RECRUITED: EventSpec = EventSpec::new(
     "accept their makers' default passwords and join the botnet",
 )
 .technique("T0812");
+const IMPAIRED: EventSpec = EventSpec::new(
+    "impaired",
+    "stops doing its clinical job, its link and processor taken by the botnet",
+    "stop doing their clinical job, their links and processors taken by the botnet",
+)
+.technique("T0814");
+const IMPAIRED_COUNT: MetricSpec = MetricSpec::count(
+    "impaired",
+    "bots out of service",
+    "recruited devices that stopped doing their clinical job while they were bots",
+)
+.unit("devices")
+.lower_is_better();
 const RECRUITS: MetricSpec = MetricSpec::count(
     "recruits",
     "devices recruited as bots",
@@ -155,6 +179,7 @@ impl PluginSpec for BotnetFactory {
                 entry_devices: p.entry_devices,
                 candidates,
                 objective_bots: p.objective_bots.max(1),
+                impaired_share: p.impaired_share.get(),
             }),
         }))
     }
@@ -167,6 +192,7 @@ struct Plan {
     /// of a type with default credentials, in the entry zone if one is set.
     candidates: Vec<DeviceIndex>,
     objective_bots: u32,
+    impaired_share: f64,
 }
 
 struct Botnet {
@@ -180,6 +206,8 @@ struct Ids {
     spread: SpreadIds,
     peak: MetricId,
     objective: MetricId,
+    impaired: EventKindId,
+    impaired_count: MetricId,
 }
 
 /// One instance's parameters and ids, for its handlers.
@@ -200,12 +228,17 @@ impl Plugin for Botnet {
             },
             peak: b.metric(PEAK),
             objective: b.metric(OBJECTIVE),
+            impaired: b.event(IMPAIRED),
+            impaired_count: b.metric(IMPAIRED_COUNT),
         };
         contagion::watch(b, "botnet.device_changed");
         b.on_arrival(ids.begin);
         let count = b.handler("botnet.count", count_bots);
         b.on_transition(Transition::Compromised, count);
-        b.story("recruited {recruits} {recruits|device|devices}, at most {bots_peak} at once");
+        b.story(
+            "recruited {recruits} {recruits|device|devices}, at most {bots_peak} at once; \
+             {impaired} {impaired|bot|bots} stopped doing {impaired|its|their} clinical job",
+        );
         b.init_resource::<Instances<Herd>>();
         let (plan, me) = (self.plan.clone(), b.instance());
         b.on_trial_start(
@@ -238,12 +271,21 @@ fn begin(In(e): In<Event>, mut sim: Sim, herds: Res<Instances<Herd>>, mut outbre
 }
 
 /// A device joined some attack: if it joined this botnet, the bots are
-/// counted.
+/// counted, and the device may stop doing its job (drawn for this
+/// recruitment).
 fn count_bots(In(e): In<Event>, mut sim: Sim, herds: Res<Instances<Herd>>, outbreaks: Res<Instances<Outbreak>>) {
     let h = herds.get(e.instance);
     let kind = EventKindId(e.tag as u16);
     if kind != h.ids.spread.taken && kind != h.ids.seeded {
         return;
+    }
+    if h.plan.impaired_share > 0.0 {
+        let cause = sim.state(e.target).cause;
+        if sim.key(e.instance).named("impaired").and(cause).bernoulli(h.plan.impaired_share)
+            && sim.disrupt(e.target, h.ids.impaired)
+        {
+            sim.add(h.ids.impaired_count, 1);
+        }
     }
     let bots = outbreaks.get(e.instance).hosts_scanning();
     sim.peak(h.ids.peak, u64::from(bots));
@@ -349,6 +391,30 @@ mod tests {
             // Every bot is caught within minutes: the herd never grows far.
             assert!(r.outcome.get(peak).count() < 20, "peak {}", r.outcome.get(peak).count());
         }
+    }
+
+    #[test]
+    fn impaired_bots_go_out_of_service_and_the_rest_keep_working() {
+        // Every camera on defaults joins; with a share impaired, that share
+        // of recruits stop working until the end of the trial.
+        let downtime = |share: f64| {
+            let text = ward(300, 1.0, "telnet", &format!("impaired_share = {share}"));
+            let results = run(&text, 20, false);
+            let impaired = metric(&text, &results, "botnet.impaired");
+            let recruits = metric(&text, &results, "botnet.recruits");
+            let share_out = impaired.iter().sum::<f64>() / recruits.iter().sum::<f64>();
+            let down = results.iter().map(|r| r.outcome.core().downtime_device_hours).collect::<Vec<_>>();
+            let disrupted: Vec<u64> = results.iter().map(|r| r.outcome.core().disrupted).collect();
+            (share_out, mean_ci(&down), disrupted, recruits)
+        };
+        let (none, working, untouched, recruited_none) = downtime(0.0);
+        let (half, impaired, disrupted, recruited_half) = downtime(0.5);
+        assert_eq!(none, 0.0);
+        assert!(untouched.iter().all(|&d| d == 0), "recruits keep working by default");
+        assert!((half - 0.5).abs() < 0.05, "about half the recruits stop working: {half}");
+        assert!(disrupted.iter().all(|&d| d > 100));
+        assert_clearly_below(working, impaired, "device-hours down, bots working vs half impaired");
+        assert_eq!(recruited_none, recruited_half, "impaired bots still recruit: the spread is unchanged");
     }
 
     #[test]

@@ -21,8 +21,8 @@
 //! insiders' accounts are suspended: they browse no more.
 //!
 //! What it reads counts twice over: `records_browsed` counts every record
-//! each insider opened; the estate's `records_exfiltrated` (through
-//! [`Sim::exfiltrate`], which also keeps the breach flags) counts each
+//! each insider opened; the estate's `records_disclosed_inside` (through
+//! [`Sim::disclose_inside`], which also keeps the breach flags) counts each
 //! patient once, assuming insiders browsing one device read different
 //! patients until all of its records have been seen. That is an upper
 //! bound on the patients exposed, and close to what random browsing
@@ -100,7 +100,7 @@ const BROWSED: EventSpec = EventSpec::new(
 const RECORDS: MetricSpec = MetricSpec::count(
     "records_browsed",
     "records browsed without a clinical reason",
-    "patient records the insiders opened with no clinical reason, each insider's counted (records_exfiltrated counts each patient once)",
+    "patient records the insiders opened with no clinical reason, each insider's counted (records_disclosed_inside counts each patient once)",
 )
 .unit("records")
 .lower_is_better();
@@ -351,7 +351,7 @@ fn browse(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Snooping>>) 
             s.disclosed[j] = disclosed;
             sim.record(d, s.ids.logged_in);
             if new > 0 {
-                sim.exfiltrate(d, new, s.ids.browsed);
+                sim.disclose_inside(d, new, s.ids.browsed);
             } else {
                 sim.record(d, s.ids.browsed);
             }
@@ -428,7 +428,7 @@ mod tests {
             .map(|r: &TrialResult| {
                 (
                     r.outcome.get(records).count(),
-                    r.outcome.core().records_exfiltrated,
+                    r.outcome.core().records_disclosed_inside,
                     r.outcome.get(sessions).count(),
                     r.outcome.get(objective) == MetricValue::Flag(true),
                 )
@@ -500,7 +500,7 @@ mod tests {
         ] {
             let text = hospital(100_000, nurses, conduit, "records_per_day = 50", "");
             for r in run(&text, 5, true) {
-                assert_eq!(r.outcome.core().records_exfiltrated, 0, "{nurses} over [{conduit}]");
+                assert_eq!(r.outcome.core().records_disclosed_inside, 0, "{nurses} over [{conduit}]");
                 assert!(r.events.is_empty(), "no session is recorded");
             }
         }

@@ -16,6 +16,13 @@
 //! rebuild epoch, and not cut off the network, since the operator must
 //! reach it to launch the payload); devices they take afterwards are
 //! encrypted `delay` after their compromise, or left alone without one.
+//!
+//! Before encrypting, operators destroy what would let the hospital
+//! recover without them (T1490: shadow copies deleted, backups reached
+//! from the device wiped): 95% of hospitals hit saw attempts on their
+//! backups, and two in three attempts succeeded [S14]. With
+//! `inhibit_recovery`, that share of the devices the payload encrypts lose
+//! their backups, and a rebuild must start from nothing.
 
 use std::sync::Arc;
 
@@ -48,6 +55,12 @@ pub struct RansomwareParams {
     /// detects its compromise. Absent: nobody reports it.
     #[serde(default)]
     pub noticed_after: Option<Distribution>,
+    /// Share of the devices it encrypts whose backups it destroys first
+    /// (T1490): a rebuild of such a device cannot restore from a backup.
+    /// Default 0; 0.66 of attempts on backups succeeded in hospitals hit
+    /// in 2024 [S14].
+    #[serde(default)]
+    pub inhibit_recovery: Probability,
 }
 
 /// Registers the `ransomware` mechanism.
@@ -55,6 +68,12 @@ pub struct RansomwareFactory;
 
 const ENCRYPTED: EventSpec =
     EventSpec::new("encrypted", "is encrypted and stops working", "are encrypted and stop working").technique("T1486");
+const INHIBITED: EventSpec = EventSpec::new(
+    "recovery-inhibited",
+    "has its shadow copies and backups destroyed",
+    "have their shadow copies and backups destroyed",
+)
+.technique("T1490");
 const REPORTED: EventSpec = EventSpec::new(
     "ransom-reported",
     "is reported by staff, who see its ransom screen",
@@ -102,7 +121,13 @@ impl PluginSpec for RansomwareFactory {
                 ),
             ]);
         }
-        let plan = Plan { follows, delay: p.delay, detonate_after: p.detonate_after, noticed_after: p.noticed_after };
+        let plan = Plan {
+            follows,
+            delay: p.delay,
+            detonate_after: p.detonate_after,
+            noticed_after: p.noticed_after,
+            inhibit_recovery: p.inhibit_recovery.get(),
+        };
         Ok(Box::new(Ransomware { plan: Arc::new(plan) }))
     }
 }
@@ -112,6 +137,7 @@ struct Plan {
     delay: Option<Distribution>,
     detonate_after: Option<Distribution>,
     noticed_after: Option<Distribution>,
+    inhibit_recovery: f64,
 }
 
 struct Ransomware {
@@ -125,6 +151,7 @@ struct Ids {
     report: HandlerId,
     encrypted: EventKindId,
     reported: EventKindId,
+    inhibited: EventKindId,
     encryptions: MetricId,
     reports: MetricId,
     objective: MetricId,
@@ -152,6 +179,7 @@ impl Plugin for Ransomware {
             report: b.handler("ransomware.report", report),
             encrypted: b.event(ENCRYPTED),
             reported: b.event(REPORTED),
+            inhibited: b.event(INHIBITED),
             encryptions: b.metric(ENCRYPTIONS),
             reports: b.metric(REPORTS),
             objective: b.metric(OBJECTIVE),
@@ -217,9 +245,14 @@ fn detonate(In(e): In<Event>, mut sim: Sim, mut payloads: ResMut<Instances<Paylo
     }
 }
 
-/// Encrypts compromised device `d`; staff may then report its ransom screen.
+/// Encrypts compromised device `d`, after destroying its backups if the
+/// payload inhibits recovery there; staff may then report its ransom
+/// screen.
 fn encrypt_now(sim: &mut Sim, p: &Payload, me: InstanceId, d: DeviceIndex) {
     let s = sim.state(d);
+    if p.plan.inhibit_recovery > 0.0 && sim.key(me).named("inhibit").and(s.cause).bernoulli(p.plan.inhibit_recovery) {
+        sim.destroy_backups(d, p.ids.inhibited);
+    }
     if sim.disrupt(d, p.ids.encrypted) {
         sim.add(p.ids.encryptions, 1);
         sim.raise(p.ids.objective);
@@ -350,6 +383,43 @@ mod tests {
             assert_eq!(encrypted.len(), compromised.iter().filter(|&&(_, t)| t < at).count(), "only the detonation");
             assert!(compromised.len() > encrypted.len());
         }
+    }
+
+    #[test]
+    fn inhibited_recovery_leaves_the_encrypted_devices_no_backup_to_restore_from() {
+        // Every device backed up; a rebuild from backup takes a day, from
+        // nothing ten. The payload destroys the backups of the share
+        // `inhibit_recovery` of the devices it encrypts.
+        let text = |share: f64| {
+            lan(
+                400,
+                "-60d",
+                "",
+                "",
+                &format!(
+                    "[attacks.ransomware]\ndelay = \"10m\"\nnoticed_after = \"1h\"\ninhibit_recovery = {share}\n\
+                     [defences.incident_response]\nisolate_after = \"0s\"\nrestore_time = \"1d\"\n\
+                     restore_without_backup = \"10d\"\nbackup_coverage = 1.0\npatch_on_restore = false"
+                ),
+            )
+        };
+        let share_without_backup = |share: f64| {
+            let t = text(share);
+            let results = run(&t, 20, false);
+            let lost: f64 = metric(&t, &results, "incident_response.rebuilt_without_backup").iter().sum();
+            let isolated: f64 = metric(&t, &results, "incident_response.isolations").iter().sum();
+            let downtime = mean_ci(&results.iter().map(|r| r.outcome.core().downtime_device_hours).collect::<Vec<_>>());
+            let detected: Vec<Option<f64>> = results.iter().map(|r| r.outcome.core().time_to_detect_h).collect();
+            (lost / isolated.max(1.0), downtime, detected)
+        };
+        let (none, short, spread_none) = share_without_backup(0.0);
+        let (all, long, spread_all) = share_without_backup(1.0);
+        let (some, _, _) = share_without_backup(0.66);
+        assert_eq!(none, 0.0, "with every backup intact, every rebuild restores from one");
+        assert!(all > 0.99, "every encrypted device lost its backup: {all}");
+        assert!(some > 0.45 && some < 0.85, "about two in three lost theirs: {some}");
+        assert_clearly_below(short, long, "downtime when the backups survive");
+        assert_eq!(spread_none, spread_all, "destroying backups changes nothing before the first rebuild");
     }
 
     #[test]

@@ -489,8 +489,8 @@ pub struct RawCosts {
     /// Per device-hour out of service, by the device's criticality.
     #[serde(default)]
     pub device_hour: RawByCriticality,
-    /// Per patient record exfiltrated (notifying the patient, credit
-    /// monitoring, legal work).
+    /// Per patient record breached, exfiltrated or disclosed inside
+    /// (notifying the patient, credit monitoring, legal work).
     #[serde(default = "no_money")]
     #[schemars(with = "f64")]
     pub record: Spanned<f64>,
@@ -584,7 +584,7 @@ pub struct RawBreachCost {
     #[serde(default = "no_money")]
     #[schemars(with = "f64")]
     pub fixed: Spanned<f64>,
-    /// Fine per record exfiltrated.
+    /// Fine per record breached.
     #[serde(default = "no_money")]
     #[schemars(with = "f64")]
     pub fine_per_record: Spanned<f64>,
