@@ -2,7 +2,7 @@
 //! model (`[costs]`), by category, and what the defences cost a year.
 //!
 //! Costs apply to outcomes the trials already counted (service-hours lost,
-//! device-hours down by criticality, records exfiltrated, notifiable
+//! device-hours down by criticality, records breached (taken out or disclosed inside), notifiable
 //! breaches, safety events, rebuilds, a ransom paid), so a cost figure can
 //! change without running the trials again: this is what makes the
 //! sensitivity analysis cheap. Nothing here names a mechanism: the ransom
@@ -22,7 +22,7 @@ pub enum Category {
     Services,
     /// Devices out of service, by criticality.
     Downtime,
-    /// Records exfiltrated.
+    /// Records breached: exfiltrated or disclosed inside.
     Records,
     /// Notifiable breaches: fixed costs and fines.
     Breaches,
@@ -68,7 +68,7 @@ impl Category {
         match self {
             Category::Services => "loss: clinical services down",
             Category::Downtime => "loss: devices out of service",
-            Category::Records => "loss: records exfiltrated",
+            Category::Records => "loss: records breached",
             Category::Breaches => "loss: breach notification and fines",
             Category::Safety => "loss: patient-safety events",
             Category::Rebuilds => "loss: rebuilding devices",
@@ -108,13 +108,15 @@ pub fn trial_losses(model: &Model, costs: &Costs, r: &TrialResult) -> [f64; 8] {
             b.downtime_device_hours * costs.device_hour.get(s.device_types[usize::from(b.device_type.0)].criticality)
         })
         .sum();
-    let records = o.records_exfiltrated as f64 * costs.record;
+    // Records taken out and records disclosed inside are both breached.
+    let breached = o.records_exfiltrated + o.records_disclosed_inside;
+    let records = breached as f64 * costs.record;
     let mut breaches = 0.0;
     if o.breach_notifiable_hipaa {
-        breaches += costs.hipaa_breach.of(o.records_exfiltrated);
+        breaches += costs.hipaa_breach.of(breached);
     }
     if o.breach_notifiable_gdpr {
-        breaches += costs.gdpr_breach.of(o.records_exfiltrated);
+        breaches += costs.gdpr_breach.of(breached);
     }
     let safety = o.safety_events as f64 * costs.safety_event;
     let rebuilds = o.rebuilds as f64 * costs.rebuild;
@@ -239,7 +241,7 @@ pub fn summarize_losses(scenario: &Scenario, trials: &DataFrame) -> PolarsResult
         span: span_words(scenario.duration),
         n: losses.len() as u32,
         expected,
-        ci_low: (expected - half).max(0.0),
+        ci_low: if half.is_finite() { (expected - half).max(0.0) } else { f64::NAN },
         ci_high: expected + half,
         median: quantile(&losses, 0.5),
         p95: quantile(&losses, 0.95),
@@ -254,13 +256,20 @@ pub fn loss_lines(m: &MoneySummary) -> Vec<String> {
     let c = &m.currency;
     let per = if m.span == "a year" { "a year".to_owned() } else { format!("per trial of {}", m.span) };
     let mut lines = vec![
-        format!(
-            "expected loss {per}: {} [{}, {}] (95% interval over {} trials)",
-            money_words(c, m.expected),
-            money_words(c, m.ci_low),
-            money_words(c, m.ci_high),
-            m.n
-        ),
+        if m.ci_low.is_finite() && m.ci_high.is_finite() {
+            format!(
+                "expected loss {per}: {} {} (95% interval over {})",
+                money_words(c, m.expected),
+                interval_words(c, m.ci_low, m.ci_high),
+                crate::numbers::count(u64::from(m.n), "trial", "trials")
+            )
+        } else {
+            format!(
+                "expected loss {per}: {} (no interval from {})",
+                money_words(c, m.expected),
+                crate::numbers::count(u64::from(m.n), "trial", "trials")
+            )
+        },
         format!(
             "median {}; a bad trial (1 in 20) loses {}, a very bad one (1 in 100) {}; {:.0}% of trials lose anything",
             money_words(c, m.median),
@@ -287,8 +296,21 @@ pub fn span_words(d: iomtsim_sim::SimDuration) -> String {
     }
 }
 
+/// An interval of sums of money, `[GBP 1.2M, GBP 1.6M]`, or `n/a` as a
+/// whole when there is none (fewer than two trials).
+pub fn interval_words(currency: &str, low: f64, high: f64) -> String {
+    if low.is_finite() && high.is_finite() {
+        format!("[{}, {}]", money_words(currency, low), money_words(currency, high))
+    } else {
+        "n/a".to_owned()
+    }
+}
+
 /// A sum of money for people: `GBP 1.2M`, `GBP 240k`, `GBP 950`.
 pub fn money_words(currency: &str, x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".to_owned();
+    }
     let a = x.abs();
     let sign = if x < 0.0 { "−" } else { "" };
     let body = if a >= 1e9 {
@@ -314,5 +336,27 @@ mod tests {
         assert_eq!(quantile(&xs, 0.95), 38.0);
         assert_eq!(quantile(&xs, 1.0), 40.0);
         assert_eq!(exceedance(&xs, &[-1.0, 15.0, 40.0]), vec![1.0, 0.6, 0.0]);
+    }
+
+    #[test]
+    fn one_trial_has_no_interval_and_says_so_once() {
+        let m = MoneySummary {
+            currency: "GBP".into(),
+            span: "a year".into(),
+            n: 1,
+            expected: 1200.0,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            median: 1200.0,
+            p95: 1200.0,
+            p99: 1200.0,
+            any_loss: 1.0,
+            defence_cost_per_year: 0.0,
+        };
+        let first = &loss_lines(&m)[0];
+        assert_eq!(first, "expected loss a year: GBP 1k (no interval from 1 trial)");
+        assert_eq!(interval_words("GBP", 1000.0, 2400.0), "[GBP 1k, GBP 2k]");
+        assert_eq!(interval_words("GBP", f64::NAN, f64::NAN), "n/a");
+        assert_eq!(money_words("GBP", f64::NAN), "n/a");
     }
 }

@@ -1,7 +1,8 @@
 //! `iomtsim matrix`: what each defence of a scenario buys against each of
 //! its attacks.
 
-use iomtsim_analysis::workflow::{MatrixRequest, defence_matrix, matrix_table};
+use iomtsim_analysis::numbers::count;
+use iomtsim_analysis::workflow::{MatrixRequest, defence_matrix, matrix_costs, matrix_table};
 use iomtsim_sim::ScenarioSource;
 
 use super::progress::{Bar, stop_on_signal};
@@ -30,14 +31,18 @@ pub fn matrix(args: MatrixArgs) -> Result<(), Failure> {
     let report = defence_matrix(request, &iomtsim_attacks::registry(), &Bar::new(), stop_on_signal())
         .map_err(Failure::from_workflow)?;
     if report.alone {
-        say!("What each defence changes on its own, with it alone against no defence, {} trials each:", report.trials);
+        say!(
+            "What each defence changes on its own, with it alone against no defence, {} each:",
+            count(u64::from(report.trials), "trial", "trials")
+        );
     } else {
         say!(
-            "What each defence changes, with it against without it (every other defence kept), {} trials each:",
-            report.trials
+            "What each defence changes, with it against without it (every other defence kept), {} each:",
+            count(u64::from(report.trials), "trial", "trials")
         );
     }
     say_raw!("{}", matrix_table(&report));
+    say_raw!("{}", matrix_costs(&report));
     say!("matrix written to {}", report.out.join("matrix.parquet").display());
     Ok(())
 }

@@ -48,6 +48,37 @@ fn each_cell_is_what_its_defence_changes_and_an_idle_defence_changes_nothing() {
     let df = iomtsim_analysis::read_parquet(&dir.path().join("matrix.parquet")).unwrap();
     assert_eq!(df.height(), r.defences.len() * r.outcomes.len());
     assert!(dir.path().join("plots/defence_matrix.svg").exists());
+    // The Markdown table gives every cell with its interval.
+    let md = std::fs::read_to_string(dir.path().join("matrix.md")).unwrap();
+    let row = md.lines().find(|l| l.starts_with("| incident_response |")).expect("a row per defence");
+    assert_eq!(row.matches('[').count(), r.outcomes.len(), "an interval per outcome: {row}");
+    assert!(md.contains("| idle | 0 [0, 0] |") || md.contains("| idle | 0.00 [0.00, 0.00] |"), "{md}");
+}
+
+#[test]
+fn each_defence_is_set_beside_what_it_costs_and_the_loss_it_avoids() {
+    // The teaching scenario with a cost model: the loss avoided is the
+    // negated paired difference of the loss, and the cost is the table's (120,000 a year).
+    let text = std::fs::read_to_string(root().join("scenarios/defences/incident_response.toml")).unwrap();
+    let priced = text.replacen(
+        "\n[defences.incident_response]\n",
+        "\n[costs]\ncurrency = \"GBP\"\nrebuild = 400\n[costs.device_hour]\nmedium = 50\nlow = 50\nhigh = 50\nlife-critical = 50\n\
+         [defences.incident_response]\n",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let r = matrix(&priced, 40, false, dir.path());
+    let i = r.defences.iter().position(|d| d == "incident_response").unwrap();
+    assert_eq!(r.costs[i], Some(120_000.0));
+    let loss = cell(&r, "incident_response", "loss_total");
+    let (avoided, (lo, hi)) = r.loss_avoided("incident_response").unwrap();
+    assert_eq!(avoided, -loss.difference);
+    assert_eq!((lo, hi), (-loss.interval.1, -loss.interval.0));
+    assert!(lo > 0.0, "the team avoids downtime, so loss: {avoided} [{lo}, {hi}]");
+    let words = iomtsim_analysis::workflow::matrix_costs(&r);
+    assert!(words.contains("incident_response: costs GBP 120,000 a year; avoids GBP"), "{words}");
+    let md = std::fs::read_to_string(dir.path().join("matrix.md")).unwrap();
+    assert!(md.contains("cost a year (GBP)") && md.contains("| 120,000 |"), "{md}");
 }
 
 #[test]

@@ -22,11 +22,12 @@ use polars::prelude::*;
 use super::run::MAX_THREADS;
 use super::{Progress, Stop, WorkflowError, run_trials};
 use crate::money::trial_losses;
+use crate::numbers::{decimals_for, with_decimals};
 use crate::output::{write_csv, write_parquet};
 use crate::plots::plot_defence_matrix;
 
 /// Files a matrix owns in its folder.
-const OWNED: &[&str] = &["matrix.parquet", "matrix.csv"];
+const OWNED: &[&str] = &["matrix.parquet", "matrix.csv", "matrix.md"];
 
 /// The estate's own outcomes every matrix shows, with their labels.
 const HARM: &[(&str, &str)] = &[
@@ -102,8 +103,23 @@ pub struct MatrixReport {
     pub trials: u32,
     /// Whether each defence was weighed alone against none.
     pub alone: bool,
+    /// What each defence costs a year (its yearly cost plus its one-off
+    /// cost spread over the cost model's years), in the defences' order;
+    /// `None` when the scenario has no cost model.
+    pub costs: Vec<Option<f64>>,
+    /// The cost model's currency, when the scenario has one.
+    pub currency: Option<String>,
     /// The output folder.
     pub out: PathBuf,
+}
+
+impl MatrixReport {
+    /// The loss a year defence `d` avoids (loss without it minus loss with
+    /// it), with its 95% interval, when the scenario prices harm.
+    pub fn loss_avoided(&self, d: &str) -> Option<(f64, (f64, f64))> {
+        let c = self.cells.iter().find(|c| c.defence == d && c.outcome == LOSS)?;
+        Some((-c.difference, (-c.interval.1, -c.interval.0)))
+    }
 }
 
 /// Runs the scenario with all its defences and without each in turn, and
@@ -170,6 +186,15 @@ pub fn defence_matrix(
         s.instances.retain(|i| i.role != Role::Defence || keep(i.id.get_ref()));
         Ok(s)
     };
+    let costs: Vec<Option<f64>> = defences
+        .iter()
+        .map(|d| {
+            let years = scenario.costs.as_ref()?.amortise_years;
+            let i = scenario.instances.iter().find(|i| i.role == Role::Defence && i.id.get_ref() == d)?;
+            Some(i.cost_per_year + i.one_off_cost / years)
+        })
+        .collect();
+    let currency = scenario.costs.as_ref().map(|c| c.currency.clone());
     let reference =
         if request.alone { run("no defence", keeping(&|_| false)?)? } else { run("every defence", scenario)? };
     let mut cells = Vec::new();
@@ -192,7 +217,10 @@ pub fn defence_matrix(
     write_parquet(&mut frame, &out.join("matrix.parquet"))?;
     write_csv(&mut frame, &out.join("matrix.csv"))?;
     plot_defence_matrix(&defences, &outcomes, &cells, request.alone, &out.join("plots").join("defence_matrix"))?;
-    Ok(MatrixReport { defences, outcomes, cells, trials, alone: request.alone, out })
+    let report = MatrixReport { defences, outcomes, cells, trials, alone: request.alone, costs, currency, out };
+    std::fs::write(report.out.join("matrix.md"), matrix_markdown(&report))
+        .map_err(|e| WorkflowError::Runtime(format!("cannot write {}: {e}", report.out.join("matrix.md").display())))?;
+    Ok(report)
 }
 
 /// Each outcome's value in each trial: flags as 0 or 1, hours never
@@ -261,6 +289,90 @@ fn matrix_frame(cells: &[MatrixCell], trials: u32) -> PolarsResult<DataFrame> {
 pub(crate) fn percent(r: f64) -> String {
     let p = 100.0 * r;
     if p.abs() < 1.0 { format!("{p:+.1}%") } else { format!("{p:+.0}%") }
+}
+
+/// A difference and its interval, rounded alike to what the interval
+/// supports: `-0.12 [-0.18, -0.06]`.
+fn with_interval(c: &MatrixCell) -> String {
+    let d = decimals_for((c.interval.1 - c.interval.0) / 2.0, false);
+    format!(
+        "{} [{}, {}]",
+        with_decimals(c.difference, d),
+        with_decimals(c.interval.0, d),
+        with_decimals(c.interval.1, d)
+    )
+}
+
+/// The matrix as a Markdown table with every cell's interval: one row per
+/// defence, one column per outcome, each cell the mean paired difference
+/// (with the defence minus without it, or alone minus none) and its 95%
+/// interval, then what the defence costs a year and the loss it avoids.
+pub fn matrix_markdown(report: &MatrixReport) -> String {
+    let how = if report.alone { "alone, against no defence" } else { "with it, against without it" };
+    let mut out = format!(
+        "# Defence matrix\n\nEach cell: the mean difference each defence makes ({how}) over the same {} trials, \
+         with its 95% interval (simulation noise only, not the uncertainty of the scenario's assumed inputs). \
+         A negative number means less of the outcome.\n\n| defence |",
+        report.trials
+    );
+    for (_, label) in &report.outcomes {
+        out.push_str(&format!(" {label} |"));
+    }
+    if let Some(currency) = &report.currency {
+        out.push_str(&format!(" cost a year ({currency}) | loss avoided a year ({currency}) |"));
+    }
+    out.push_str("\n|---|");
+    for _ in &report.outcomes {
+        out.push_str("---|");
+    }
+    if report.currency.is_some() {
+        out.push_str("---|---|");
+    }
+    out.push('\n');
+    for (i, d) in report.defences.iter().enumerate() {
+        out.push_str(&format!("| {d} |"));
+        for (column, _) in &report.outcomes {
+            let cell = report.cells.iter().find(|c| &c.defence == d && &c.outcome == column);
+            out.push_str(&format!(" {} |", cell.map_or_else(|| "n/a".to_owned(), with_interval)));
+        }
+        if report.currency.is_some() {
+            let cost = report.costs.get(i).copied().flatten().map_or_else(|| "n/a".to_owned(), |c| with_decimals(c, 0));
+            let avoided = report.loss_avoided(d).map_or_else(
+                || "n/a".to_owned(),
+                |(a, (lo, hi))| format!("{} [{}, {}]", with_decimals(a, 0), with_decimals(lo, 0), with_decimals(hi, 0)),
+            );
+            out.push_str(&format!(" {cost} | {avoided} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Each defence's yearly cost beside the loss a year it avoids, in words,
+/// when the scenario prices harm: one line per defence.
+pub fn matrix_costs(report: &MatrixReport) -> String {
+    let Some(currency) = &report.currency else { return String::new() };
+    let mut out = String::new();
+    for (i, d) in report.defences.iter().enumerate() {
+        let (Some(Some(cost)), Some((avoided, (lo, hi)))) = (report.costs.get(i), report.loss_avoided(d)) else {
+            continue;
+        };
+        let money = |x: f64| format!("{currency} {}", with_decimals(x, 0));
+        let verdict = if lo > 0.0 {
+            format!("avoids {} [{}, {}] of loss a year", money(avoided), money(lo), money(hi))
+        } else if hi < 0.0 {
+            format!("adds {} [{}, {}] of loss a year", money(-avoided), money(-hi), money(-lo))
+        } else {
+            format!("changes the loss by no more than noise ({} [{}, {}])", money(avoided), money(lo), money(hi))
+        };
+        let ratio = if *cost > 0.0 && lo > 0.0 {
+            format!(", {} times its cost", with_decimals(avoided / cost, if avoided / cost < 10.0 { 1 } else { 0 }))
+        } else {
+            String::new()
+        };
+        out.push_str(&format!("{d}: costs {} a year; {verdict}{ratio}\n", money(*cost)));
+    }
+    out
 }
 
 /// The matrix as a text table: one row per defence, one column per
