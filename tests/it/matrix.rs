@@ -76,7 +76,7 @@ fn each_defence_is_set_beside_what_it_costs_and_the_loss_it_avoids() {
     assert_eq!((lo, hi), (-loss.interval.1, -loss.interval.0));
     assert!(lo > 0.0, "the team avoids downtime, so loss: {avoided} [{lo}, {hi}]");
     let words = iomtsim_analysis::workflow::matrix_costs(&r);
-    assert!(words.contains("incident_response: costs GBP 120,000 a year; avoids GBP"), "{words}");
+    assert!(words.contains("incident_response: costs GBP 120k a year; avoids GBP"), "{words}");
     let md = std::fs::read_to_string(dir.path().join("matrix.md")).unwrap();
     assert!(md.contains("cost a year (GBP)") && md.contains("| 120,000 |"), "{md}");
 }

@@ -117,3 +117,75 @@ fn false_alarms_cost_the_analysts_time_and_nothing_else() {
         }
     }
 }
+
+#[test]
+fn the_comparison_ranks_designs_by_loss_plus_defence_cost_and_says_what_each_buys() {
+    // The response team's ward over a year, priced: without the team, and
+    // with it at its yearly cost.
+    use iomtsim_analysis::workflow::{CompareRequest, Quiet, Stop, compare_designs};
+    use iomtsim_sim::ScenarioSource;
+    let with = text("scenarios/defences/incident_response.toml")
+        .replacen("duration = \"30d\"", "duration = \"365d\"", 1)
+        .replacen("\n[defences.incident_response]\n", &format!("\n{COSTS}\n[defences.incident_response]\n"), 1);
+    assert!(with.contains("cost_per_year = 120000"), "the team's yearly cost");
+    let without = without_table(&with, "defences.incident_response").replacen(
+        "name = \"incident-response\"",
+        "name = \"no-team\"",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let request = CompareRequest {
+        designs: vec![ScenarioSource::from_text("no-team.toml", without), ScenarioSource::from_text("team.toml", with)],
+        trials: Some(60),
+        seed: Some(1),
+        threads: 0,
+        out: Some(dir.path().to_path_buf()),
+        force: false,
+        min_effect: 0.05,
+    };
+    let report = compare_designs(request, &iomtsim_attacks::registry(), &Quiet, &Stop::new()).expect("compares");
+    let risk = report.risk.expect("both designs price harm in GBP");
+    let (base, team) = (&risk.designs[0], &risk.designs[1]);
+    assert_eq!((base.defence_cost, team.defence_cost, team.extra_cost), (0.0, 120_000.0, 120_000.0));
+    // A trial is a year: the total is the expected loss plus what the defences cost.
+    assert_eq!(risk.span, "a year");
+    for d in &risk.designs {
+        assert!((d.total - (d.expected + d.defence_cost)).abs() < 1e-6, "{d:?}");
+        assert!(d.ci_low <= d.expected && d.expected <= d.ci_high && d.expected <= d.p99 && d.p95 <= d.p99);
+    }
+    // Paired, trial by trial: the loss the team avoids is the difference
+    // of the expected losses, and its return is that per pound spent.
+    assert!((team.avoided - (base.expected - team.expected)).abs() < 1e-6 * base.expected.max(1.0));
+    assert!(team.avoided_low > 0.0, "the team avoids loss beyond noise: {team:?}");
+    assert_eq!(team.return_on_spend, Some(team.avoided / team.extra_cost));
+    // Cheapest in all first.
+    let mut by_total: Vec<&_> = risk.designs.iter().collect();
+    by_total.sort_by(|a, b| a.total.total_cmp(&b.total));
+    assert_eq!(risk.ranking, by_total.iter().map(|d| d.design.clone()).collect::<Vec<_>>());
+    assert!(!risk.sensitivity.is_empty() && risk.sensitivity.iter().all(|s| s.ranking.len() == 2));
+    let words = iomtsim_analysis::risk::risk_sentences(&risk).join(" ");
+    assert!(words.contains("Design incident-response costs GBP 120k a year more than no-team and avoids GBP"), "{words}");
+    assert!(words.contains("Ranked by expected loss plus defence cost, cheapest first"), "{words}");
+    // The report leads with it, and the loss-exceedance curve is drawn.
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("costs GBP 120k a year more than no-team"));
+    assert!(dir.path().join("plots/loss_exceedance.png").exists());
+}
+
+/// `text` without its table `[table]`: from its header to the next one.
+fn without_table(text: &str, table: &str) -> String {
+    let header = format!("[{table}]");
+    let mut skipping = false;
+    let mut out = String::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            skipping = t.starts_with(&header);
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -21,7 +21,7 @@ use polars::prelude::*;
 
 use super::run::MAX_THREADS;
 use super::{Progress, Stop, WorkflowError, run_trials};
-use crate::money::trial_losses;
+use crate::money::{interval_words, money_words, trial_losses};
 use crate::numbers::{decimals_for, with_decimals};
 use crate::output::{write_csv, write_parquet};
 use crate::plots::plot_defence_matrix;
@@ -357,20 +357,25 @@ pub fn matrix_costs(report: &MatrixReport) -> String {
         let (Some(Some(cost)), Some((avoided, (lo, hi)))) = (report.costs.get(i), report.loss_avoided(d)) else {
             continue;
         };
-        let money = |x: f64| format!("{currency} {}", with_decimals(x, 0));
+        let money = |x: f64| money_words(currency, x);
         let verdict = if lo > 0.0 {
-            format!("avoids {} [{}, {}] of loss a year", money(avoided), money(lo), money(hi))
+            format!("avoids {} {} of loss a year", money(avoided), interval_words(currency, lo, hi))
         } else if hi < 0.0 {
-            format!("adds {} [{}, {}] of loss a year", money(-avoided), money(-hi), money(-lo))
+            format!("adds {} {} of loss a year", money(-avoided), interval_words(currency, -hi, -lo))
         } else {
-            format!("changes the loss by no more than noise ({} [{}, {}])", money(avoided), money(lo), money(hi))
+            format!(
+                "changes the loss by no more than noise ({} {})",
+                money(avoided),
+                interval_words(currency, lo, hi)
+            )
         };
         let ratio = if *cost > 0.0 && lo > 0.0 {
             format!(", {} times its cost", with_decimals(avoided / cost, if avoided / cost < 10.0 { 1 } else { 0 }))
         } else {
             String::new()
         };
-        out.push_str(&format!("{d}: costs {} a year; {verdict}{ratio}\n", money(*cost)));
+        let cost = if *cost > 0.0 { format!("costs {} a year", money(*cost)) } else { "no cost given".to_owned() };
+        out.push_str(&format!("{d}: {cost}; {verdict}{ratio}\n"));
     }
     out
 }
