@@ -436,6 +436,51 @@ mod tests {
     }
 
     #[test]
+    fn a_signature_and_an_anomaly_detector_together_see_what_either_sees_and_cost_both() {
+        // A signature detector that knows the worm's exploit (T1210), fast
+        // and quiet, beside an anomaly detector that sees any technique
+        // less often and later, with many false alarms (assumed). With no
+        // response, detection changes nothing else, so each trial's first
+        // detection with both is the earlier of each alone, and the
+        // analysts' hours add up.
+        const SIGNATURE: &str = "[defences.signature]\nkind = \"monitoring\"\ntime_to_detect = \"1h\"\n\
+                                 techniques = { T1210 = 0.3 }\nother_techniques = 0.0\nfalse_alarms_per_day = 0.5";
+        const ANOMALY: &str = "[defences.anomaly]\nkind = \"monitoring\"\n\
+                               time_to_detect = { dist = \"lognormal\", median = \"6h\", p90 = \"2d\" }\n\
+                               other_techniques = 0.2\nfalse_alarms_per_day = 5.0";
+        let scenario = |defences: &str| lan(300, "-60d", "", "", defences);
+        let (sig, anom, both) = (
+            run(&scenario(SIGNATURE), 30, false),
+            run(&scenario(ANOMALY), 30, false),
+            run(&scenario(&format!("{SIGNATURE}\n{ANOMALY}")), 30, false),
+        );
+        let mut earlier_than_signature = 0;
+        for ((s, a), b) in sig.iter().zip(&anom).zip(&both) {
+            let (s, a, b) = (s.outcome.core(), a.outcome.core(), b.outcome.core());
+            assert_eq!(b.compromised, s.compromised, "detection alone stops nothing");
+            let first = match (s.time_to_detect_h, a.time_to_detect_h) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            };
+            assert_eq!(b.time_to_detect_h, first, "the first to see it detects it");
+            earlier_than_signature += usize::from(b.time_to_detect_h < s.time_to_detect_h || s.time_to_detect_h.is_none());
+            assert!((b.analyst_hours - (s.analyst_hours + a.analyst_hours)).abs() < 1e-9, "each triages its own alerts");
+        }
+        assert!(earlier_than_signature > 0, "the anomaly detector sometimes sees first");
+        // Together they detect more of the compromises than either alone.
+        let both_text = scenario(&format!("{SIGNATURE}\n{ANOMALY}"));
+        let together: Vec<f64> = metric(&both_text, &both, "signature.detections")
+            .iter()
+            .zip(metric(&both_text, &both, "anomaly.detections"))
+            .map(|(x, y)| x + y)
+            .collect();
+        for (alone, text, runs) in [("signature", SIGNATURE, &sig), ("anomaly", ANOMALY, &anom)] {
+            let own = metric(&scenario(text), runs, &format!("{alone}.detections"));
+            assert_clearly_below(mean_ci(&own), mean_ci(&together), &format!("compromises detected, {alone} alone"));
+        }
+    }
+
+    #[test]
     fn unknown_zones_are_reported() {
         let text = lan(10, "-60d", "", "", "[defences.monitoring]\nzones = { icu = 0.5 }\ntime_to_detect = \"1h\"");
         let err = load_error(&text);
