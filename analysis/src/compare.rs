@@ -286,16 +286,17 @@ pub fn plain_summary(rows: &[MetricComparison], designs: &[Design], min_effect: 
         ] {
             let (Some(a), Some(b)) = (find(&base.label, metric), find(&d.label, metric)) else { continue };
             let (from, to) = (a.median, b.median);
+            let shown = crate::numbers::alike(&[from, to]);
             let change = if to < from {
                 let pct =
                     if from > 0.0 { format!(" ({:.0}% less)", 100.0 * (from - to) / from) } else { String::new() };
-                format!("cut {what} from {} to {}{pct}", readable(from), readable(to))
+                format!("cut {what} from {} to {}{pct}", shown[0], shown[1])
             } else if to > from {
                 let pct =
                     if from > 0.0 { format!(" ({:.0}% more)", 100.0 * (to - from) / from) } else { String::new() };
-                format!("raised {what} from {} to {}{pct}", readable(from), readable(to))
+                format!("raised {what} from {} to {}{pct}", shown[0], shown[1])
             } else {
-                format!("left {what} unchanged at {}", readable(from))
+                format!("left {what} unchanged at {}", shown[0])
             };
             parts.push(change);
         }
@@ -305,26 +306,33 @@ pub fn plain_summary(rows: &[MetricComparison], designs: &[Design], min_effect: 
         {
             sentence.push(' ');
             let p = if c.p_value < 0.001 { "< 0.001".to_owned() } else { format!("= {:.3}", c.p_value) };
+            // The difference and its interval rounded alike, to what the
+            // interval supports, as in the report's table.
+            let d = crate::numbers::decimals_for((c.diff_ci_high - c.diff_ci_low) / 2.0, true);
+            let fmt = |x: f64| crate::numbers::with_decimals(x, d);
+            let devices = |x: f64| if fmt(x) == "1" { "device" } else { "devices" };
             sentence.push_str(&if c.important {
                 format!(
-                    "Trial by trial, meeting the same random events, it averaged {} {} compromised devices (95% interval {} to {}): more than simulation noise (paired test, p {p}).",
-                    readable(c.diff.abs()),
+                    "Trial by trial, meeting the same random events, it averaged {} {} compromised {} (95% interval {} to {}): more than simulation noise (paired test, p {p}).",
+                    fmt(c.diff.abs()),
                     if c.diff < 0.0 { "fewer" } else { "more" },
-                    readable(c.diff_ci_low),
-                    readable(c.diff_ci_high),
+                    devices(c.diff.abs()),
+                    fmt(c.diff_ci_low),
+                    fmt(c.diff_ci_high),
                 )
             } else if c.p_value < 0.05 {
                 format!(
-                    "Trial by trial it averaged {} {} compromised devices: more than simulation noise (paired test, p {p}), but under {:.0}% of {}'s mean, too small to matter in practice.",
-                    readable(c.diff.abs()),
+                    "Trial by trial it averaged {} {} compromised {}: more than simulation noise (paired test, p {p}), but under {:.0}% of {}'s mean, too small to matter in practice.",
+                    fmt(c.diff.abs()),
                     if c.diff < 0.0 { "fewer" } else { "more" },
+                    devices(c.diff.abs()),
                     min_effect * 100.0,
                     base.label
                 )
             } else {
                 format!(
                     "Trial by trial, the difference in compromised devices ({}) is within simulation noise (paired test, p = {:.2}); run more trials to tell.",
-                    readable(c.diff),
+                    fmt(c.diff),
                     c.p_value
                 )
             });
@@ -352,5 +360,64 @@ mod tests {
         // two-sided p with 2 degrees of freedom = 0.0742.
         assert!((paired_p_value(2.0, 1.0, 3) - 0.0742).abs() < 1e-3);
         assert_eq!(paired_p_value(0.0, 0.0, 10), 1.0);
+    }
+
+    fn design(label: &str) -> Design {
+        let text = "name = \"d\"\nduration = \"1d\"\nzones = [{ id = \"w\" }]\n\
+                    device_types = [{ id = \"pc\" }]\nplacement = [{ zone = \"w\", device_type = \"pc\", count = 3 }]\n";
+        let model = iomtsim_sim::load_model(
+            iomtsim_sim::ScenarioSource::from_text("d.toml", text),
+            &iomtsim_sim::Registry::default(),
+        )
+        .unwrap();
+        Design {
+            label: label.into(),
+            model: Arc::new(model),
+            metrics: Vec::new(),
+            trials: DataFrame::empty(),
+            timeseries: DataFrame::empty(),
+            breakdown: DataFrame::empty(),
+        }
+    }
+
+    fn row(design: &str, median: f64, diff: f64, half: f64, p_value: f64, important: bool) -> MetricComparison {
+        MetricComparison {
+            design: design.into(),
+            metric: "compromised".into(),
+            label: "devices compromised (ever)".into(),
+            n: 40,
+            mean: median,
+            median,
+            ci_low: median - 1.0,
+            ci_high: median + 1.0,
+            diff,
+            diff_ci_low: diff - half,
+            diff_ci_high: diff + half,
+            welch_ci_low: diff - 3.0 * half,
+            welch_ci_high: diff + 3.0 * half,
+            correlation: 0.9,
+            p_value,
+            important,
+        }
+    }
+
+    #[test]
+    fn the_summary_gives_the_numbers_of_a_sentence_one_precision() {
+        let designs = [design("a"), design("b")];
+        // Medians of counts over an even number of trials: 10 and 9.5.
+        let rows = [row("a", 10.0, 0.0, 0.0, 1.0, false), row("b", 9.5, -0.5, 0.73, 0.5, false)];
+        let s = plain_summary(&rows, &designs, 0.1).join(" ");
+        assert!(s.contains("from 10.0 to 9.5 (5% less)"), "{s}");
+        assert!(!s.contains("9.50 ") && s.contains("(-0.50)"), "{s}");
+        // The difference and its interval share the interval's precision.
+        let rows = [row("a", 1240.0, 0.0, 0.0, 1.0, false), row("b", 980.0, -261.4, 12.6, 0.0001, true)];
+        let s = plain_summary(&rows, &designs, 0.1).join(" ");
+        assert!(
+            s.contains("from 1,240 to 980") && s.contains("261 fewer compromised devices (95% interval -274 to -249)"),
+            "{s}"
+        );
+        let rows = [row("a", 3.0, 0.0, 0.0, 1.0, false), row("b", 2.0, -1.0, 0.2, 0.0001, true)];
+        let s = plain_summary(&rows, &designs, 0.1).join(" ");
+        assert!(s.contains("1.00 fewer compromised devices (95% interval -1.20 to -0.80)"), "{s}");
     }
 }

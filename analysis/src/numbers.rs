@@ -45,6 +45,26 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", with_decimals(n as f64, 0), if n == 1 { one } else { many })
 }
 
+/// Numbers one sentence sets side by side ("from 10.0 to 9.5"), all to the
+/// same precision: whole when every one is whole, one decimal when that
+/// shows each exactly (a median of counts halfway between two), otherwise
+/// as [`readable`] would show the one that needs most.
+pub fn alike(xs: &[f64]) -> Vec<String> {
+    let needs = |x: f64| -> usize {
+        if !x.is_finite() || x.fract() == 0.0 {
+            0
+        } else if ((x * 10.0) - (x * 10.0).round()).abs() < 1e-9 {
+            1
+        } else if x.abs() >= 10.0 {
+            0
+        } else {
+            2
+        }
+    };
+    let decimals = xs.iter().map(|&x| needs(x)).max().unwrap_or(0);
+    xs.iter().map(|&x| with_decimals(x, decimals)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +78,17 @@ mod tests {
         assert_eq!(readable(-3000.0), "-3,000");
         assert_eq!(with_decimals(-0.0001, 2), "0.00");
         assert_eq!(count(1, "device", "devices"), "1 device");
+        assert_eq!(count(6060, "device", "devices"), "6,060 devices");
+    }
+
+    #[test]
+    fn numbers_side_by_side_share_their_precision() {
+        // A median of counts halfway between two is 9.5, not 9.50, and the
+        // number beside it is given to the same place.
+        assert_eq!(alike(&[10.0, 9.5]), ["10.0", "9.5"]);
+        assert_eq!(alike(&[1240.0, 980.0]), ["1,240", "980"]);
+        assert_eq!(alike(&[3.27, 12.0]), ["3.27", "12.00"]);
+        assert_eq!(alike(&[1240.37, 980.12]), ["1,240", "980"]);
     }
 
     #[test]

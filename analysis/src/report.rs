@@ -91,17 +91,20 @@ fn money_section(h: &mut String, r: &crate::risk::RiskComparison) {
         let dash = || "—".to_owned();
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&d.design),
             m(d.defence_cost),
             m(d.expected),
-            m(d.ci_low),
-            m(d.ci_high),
+            escape(&crate::money::interval_words(&r.currency, d.ci_low, d.ci_high)),
             m(d.p95),
             m(d.p99),
             m(d.total),
             if first { dash() } else { m(d.avoided) },
-            if first { dash() } else { format!("[{}, {}]", m(d.avoided_low), m(d.avoided_high)) },
+            if first {
+                dash()
+            } else {
+                escape(&crate::money::interval_words(&r.currency, d.avoided_low, d.avoided_high))
+            },
             d.return_on_spend.map_or_else(dash, |x| format!("{x:.1}")),
         );
     }
@@ -166,6 +169,9 @@ pub fn render_report(
             let whole = info.is_count();
             let d = if info.is_flag() { 2 } else { decimals_for((r.ci_high - r.ci_low) / 2.0, whole) };
             let dd = if info.is_flag() { 2 } else { decimals_for((r.diff_ci_high - r.diff_ci_low) / 2.0, whole) };
+            // The unpaired interval is wider than the paired one: it gets
+            // the precision its own width supports, not the paired one's.
+            let dw = if info.is_flag() { 2 } else { decimals_for((r.welch_ci_high - r.welch_ci_low) / 2.0, whole) };
             let fmt = |x: f64| with_decimals(x, d);
             let fmt_diff = |x: f64| with_decimals(x, dd);
             let diff = if first || !r.diff.is_finite() {
@@ -182,16 +188,21 @@ pub fn render_report(
                 };
                 format!("<span class=\"{tone}\">{}</span>", fmt_diff(r.diff))
             };
-            let interval = |lo: f64, hi: f64| {
-                if first || !lo.is_finite() {
+            let interval = |lo: f64, hi: f64, decimals: usize| {
+                if first || !lo.is_finite() || !hi.is_finite() {
                     "—".to_owned()
                 } else {
-                    format!("[{}, {}]", fmt_diff(lo), fmt_diff(hi))
+                    format!("[{}, {}]", with_decimals(lo, decimals), with_decimals(hi, decimals))
                 }
+            };
+            let ci = if r.ci_low.is_finite() && r.ci_high.is_finite() {
+                format!("[{}, {}]", fmt(r.ci_low), fmt(r.ci_high))
+            } else {
+                "n/a".to_owned()
             };
             let _ = writeln!(
                 h,
-                "<tr{class} data-design=\"{}\" data-metric=\"{}\" data-mean=\"{}\" data-median=\"{}\"><td>{label}</td><td class=\"design\">{}</td><td>{}</td><td>{}</td><td>[{}, {}]</td><td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr{class} data-design=\"{}\" data-metric=\"{}\" data-mean=\"{}\" data-median=\"{}\"><td>{label}</td><td class=\"design\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{diff}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&r.design),
                 escape(&r.metric),
                 r.mean,
@@ -199,10 +210,9 @@ pub fn render_report(
                 escape(&r.design),
                 fmt(r.mean),
                 fmt(r.median),
-                fmt(r.ci_low),
-                fmt(r.ci_high),
-                interval(r.diff_ci_low, r.diff_ci_high),
-                interval(r.welch_ci_low, r.welch_ci_high),
+                ci,
+                interval(r.diff_ci_low, r.diff_ci_high, dd),
+                interval(r.welch_ci_low, r.welch_ci_high, dw),
                 if first || !r.correlation.is_finite() { "—".to_owned() } else { format!("{:.2}", r.correlation) },
                 if first || !r.p_value.is_finite() { "—".to_owned() } else { p(r.p_value) },
             );
@@ -451,10 +461,10 @@ pub fn design_diagram(design: &Design) -> String {
         let sl = z.security_level.map(|l| format!(" · SL {l}")).unwrap_or_default();
         let _ = write!(
             svg,
-            "</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" text-anchor=\"middle\">{} devices{}</text>",
+            "</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" text-anchor=\"middle\">{}{}</text>",
             x + w / 2.0,
             y + h - 9.0,
-            readable(f64::from(devices[zi])),
+            crate::numbers::count(u64::from(devices[zi]), "device", "devices"),
             escape(&sl)
         );
     }
@@ -617,6 +627,21 @@ mod tests {
         assert!(svg.contains(">50 devices<") && !svg.contains(">1 devices<"));
     }
 
+    #[test]
+    fn a_zone_of_one_device_says_device() {
+        let mut design = procurement_like_design();
+        let text = design.model.scenario.source.text.replace("count = 3", "count = 1");
+        design.model = std::sync::Arc::new(
+            iomtsim_sim::load_model(
+                iomtsim_sim::ScenarioSource::from_text("z.toml", text),
+                &iomtsim_sim::Registry::default(),
+            )
+            .unwrap(),
+        );
+        let svg = design_diagram(&design);
+        assert!(svg.contains(">1 device<") && !svg.contains(">1 devices<"), "{svg}");
+    }
+
     fn numbers(attr: &str) -> Vec<f64> {
         attr.split_whitespace().map(|x| x.parse().unwrap()).collect()
     }
@@ -711,6 +736,56 @@ mod tests {
         let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
         assert!(html.contains("class=\"worse\""));
         assert!(html.contains("at least 10% of the first design"));
+    }
+
+    #[test]
+    fn each_interval_is_rounded_to_what_it_supports() {
+        use polars::prelude::*;
+        // Devices compromised: widely spread across trials, but the second
+        // design differs from the first by nearly the same amount in every
+        // trial, so the paired interval is narrow and the unpaired one wide.
+        let info = MetricInfo {
+            column: "compromised".into(),
+            label: "devices compromised (ever)".into(),
+            description: String::new(),
+            unit: "devices".into(),
+            better: "lower".into(),
+            kind: "count".into(),
+            bookkeeping: false,
+            source: String::new(),
+        };
+        let make = |label: &str, add: u64| {
+            let values: Vec<u64> =
+                (0..200u64).map(|i| 3000 + (i % 7) * 300 + add + (i % 2) * u64::from(add > 0)).collect();
+            let mut d = procurement_like_design();
+            d.label = label.into();
+            d.metrics = vec![info.clone()];
+            d.trials = DataFrame::new(200, vec![Column::new("compromised".into(), values)]).unwrap();
+            d
+        };
+        let designs = vec![make("base", 0), make("other", 20)];
+        let rows = crate::compare::compare(&designs, 0.10).unwrap();
+        let html = render_report(&designs, &rows, &[], None, &[], &[], 200, 1, 0.10);
+        let row = html.lines().find(|l| l.contains("data-design=\"other\"")).unwrap();
+        let cells: Vec<&str> =
+            row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap()).collect();
+        let (mean, paired, welch) = (cells[2], cells[6], cells[7]);
+        assert!(!mean.contains('.'), "{row}");
+        assert!(paired.contains('.'), "the paired interval is narrow: {row}");
+        assert!(
+            welch.starts_with('[') && !welch.contains('.'),
+            "the unpaired interval is wide, whole like the mean: {row}"
+        );
+    }
+
+    #[test]
+    fn an_interval_that_cannot_be_computed_reads_n_a() {
+        let (d, mut rows) = designs(4.0);
+        for r in &mut rows {
+            (r.ci_low, r.ci_high) = (f64::NAN, f64::NAN);
+        }
+        let html = render_report(&d, &rows, &[], None, &[], &[], 1, 1, 0.10);
+        assert!(html.contains("<td>n/a</td>") && !html.contains("n/a]"), "{html}");
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn risk_comparison(designs: &[Design]) -> PolarsResult<Option<RiskComparison
             design: d.label.clone(),
             defence_cost,
             expected,
-            ci_low: (expected - half).max(0.0),
+            ci_low: if half.is_finite() { (expected - half).max(0.0) } else { f64::NAN },
             ci_high: expected + half,
             p95: quantile(&own, 0.95),
             p99: quantile(&own, 0.99),
@@ -184,11 +184,10 @@ pub fn risk_sentences(r: &RiskComparison) -> Vec<String> {
     let mut out = Vec::new();
     let Some(base) = r.designs.first() else { return out };
     out.push(format!(
-        "{} expects to lose {} {per} [{}, {}], and {} in a bad one (1 in 20); its defences cost {} a year.",
+        "{} expects to lose {} {per} {}, and {} in a bad one (1 in 20); its defences cost {} a year.",
         base.design,
         m(base.expected),
-        m(base.ci_low),
-        m(base.ci_high),
+        crate::money::interval_words(c, base.ci_low, base.ci_high),
         m(base.p95),
         m(base.defence_cost)
     ));

@@ -95,9 +95,9 @@ pub fn summarize_values(info: &MetricInfo, values: &[Option<f64>]) -> MetricSumm
         wilson(present.iter().sum(), n as f64)
     } else {
         // Every metric is a quantity that cannot be negative: the interval
-        // stops at zero.
+        // stops at zero. With fewer than two values there is none.
         let half = half_width(sd, n as u32);
-        ((mean - half).max(0.0), mean + half)
+        if half.is_finite() { ((mean - half).max(0.0), mean + half) } else { (f64::NAN, f64::NAN) }
     };
     MetricSummary {
         metric: info.column.clone(),
@@ -191,7 +191,11 @@ pub fn formatted(s: &MetricSummary) -> (String, String, String) {
     let half = (s.ci_high - s.ci_low) / 2.0;
     let d = if s.share { 2 } else { decimals_for(half, s.whole) };
     let f = |x: f64| if x.is_nan() { "n/a".to_owned() } else { with_decimals(x, d) };
-    let ci = if s.ci_low.is_nan() { "n/a".to_owned() } else { format!("[{}, {}]", f(s.ci_low), f(s.ci_high)) };
+    let ci = if s.ci_low.is_nan() || s.ci_high.is_nan() {
+        "n/a".to_owned()
+    } else {
+        format!("[{}, {}]", f(s.ci_low), f(s.ci_high))
+    };
     (f(s.mean), ci, f(s.median))
 }
 
@@ -266,6 +270,18 @@ mod tests {
         let precise = MetricSummary { mean: 0.7012, ci_low: 0.6634, ci_high: 0.7391, median: 0.504, ..s };
         let (mean, ci, median) = formatted(&precise);
         assert_eq!((mean.as_str(), ci.as_str(), median.as_str()), ("0.701", "[0.663, 0.739]", "0.504"));
+    }
+
+    #[test]
+    fn an_interval_that_cannot_be_computed_is_n_a_as_a_whole() {
+        for values in [vec![], vec![Some(4.0)]] {
+            let s = summarize_values(&info("count"), &values);
+            assert!(s.ci_low.is_nan() && s.ci_high.is_nan(), "{s:?}");
+            let (_, ci, _) = formatted(&s);
+            assert_eq!(ci, "n/a");
+        }
+        let table = render_table(&[summarize_values(&info("amount"), &[Some(2.5)])]);
+        assert!(!table.contains("[0.00, n/a]") && table.contains(" n/a "), "{table}");
     }
 
     #[test]
