@@ -18,11 +18,11 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         )
         .map_err(Failure::from_workflow)?;
         say!(
-            "joined {} into {}: {} cells x {} trials",
+            "joined {} into {}: {} x {}",
             count(args.runs.len(), "sweep shard", "sweep shards"),
             report.out.display(),
-            report.sweep.cells.len(),
-            report.trials
+            count(report.sweep.cells.len(), "cell", "cells"),
+            count(report.trials as usize, "trial", "trials")
         );
         return Ok(());
     }

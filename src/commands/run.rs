@@ -1,5 +1,6 @@
 //! `iomtsim run`: runs the trials and prints a summary.
 
+use iomtsim_analysis::numbers::count;
 use iomtsim_analysis::render_table;
 use iomtsim_analysis::workflow::{RunReport, RunRequest, Trials, run_scenario};
 
@@ -39,10 +40,10 @@ pub fn execute(request: RunRequest) -> Result<(), Failure> {
 
 fn print(r: &RunReport) {
     say!(
-        "{} ({}): {} devices, trials {}..{}, seed {}",
+        "{} ({}): {}, trials {}..{}, seed {}",
         r.scenario,
         r.variant,
-        r.devices,
+        count(u64::from(r.devices), "device", "devices"),
         r.trials.start,
         r.trials.end,
         r.seed
@@ -57,13 +58,18 @@ fn print(r: &RunReport) {
     }
     say!();
     say!(
-        "{} events in {:.2} s on {} threads: {:.2} M events/s",
-        r.events,
+        "{} in {:.2} s on {}: {:.2} M events/s",
+        count(r.events, "event", "events"),
         r.wall_seconds,
-        r.threads,
+        count(r.threads as u64, "thread", "threads"),
         r.events as f64 / r.wall_seconds.max(1e-9) / 1e6
     );
-    say!("datasets written to {}, {} plots to {}", r.out.display(), r.plots.len(), r.out.join("plots").display());
+    say!(
+        "datasets written to {}, {} to {}",
+        r.out.display(),
+        count(r.plots.len() as u64, "plot", "plots"),
+        r.out.join("plots").display()
+    );
 }
 
 impl OutputArgs {

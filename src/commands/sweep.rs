@@ -1,5 +1,6 @@
 //! `iomtsim sweep`: a parameter study over one scenario.
 
+use iomtsim_analysis::numbers::count;
 use iomtsim_analysis::workflow::{SweepRequest, run_sweep, sweep_table};
 use iomtsim_sim::ScenarioSource;
 
@@ -21,14 +22,18 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
         .map_err(Failure::from_workflow)?;
     if let Some((k, n)) = report.shard {
         say!(
-            "shard {k} of {n} of {} cells x {} trials written to {}; join the {n} shards with `iomtsim merge`",
-            report.sweep.cells.len(),
-            report.trials,
+            "shard {k} of {n} of {} x {} written to {}; join the {n} shards with `iomtsim merge`",
+            count(report.sweep.cells.len() as u64, "cell", "cells"),
+            count(u64::from(report.trials), "trial", "trials"),
             report.out.display()
         );
         return Ok(());
     }
-    say!("{} cells, {} trials each, the same trials in every cell:", report.sweep.cells.len(), report.trials);
+    say!(
+        "{}, {} each, the same trials in every cell:",
+        count(report.sweep.cells.len() as u64, "cell", "cells"),
+        count(u64::from(report.trials), "trial", "trials")
+    );
     say_raw!("{}", sweep_table(&report));
     say!("sweep written to {}", report.out.join("sweep.parquet").display());
     Ok(())

@@ -36,5 +36,9 @@ pub fn validate(args: ValidateArgs) -> Result<(), Failure> {
             Failure::BadInput(m) | Failure::Runtime(m) | Failure::Interrupted(m) => m,
         })
         .collect();
-    Err(Failure::BadInput(format!("{}\n{failed} of {} files invalid", text.join("\n"), args.files.len())))
+    Err(Failure::BadInput(format!(
+        "{}\n{failed} of {} invalid",
+        text.join("\n"),
+        count(args.files.len(), "file", "files")
+    )))
 }

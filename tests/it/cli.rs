@@ -315,6 +315,40 @@ fn counts_agree_with_their_nouns() {
     let out = iomtsim(&root(), &["validate", "tests/fixtures/base.toml"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("60 devices of 2 types in 2 zones, 1 conduit)"), "{stdout}");
+    let out = iomtsim(&root(), &["validate", "tests/bad_inputs/duration-zero.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 of 1 file invalid") && !stderr.contains("1 files"), "{stderr}");
+}
+
+/// A scenario of one device, as `base.toml` with one workstation and no pumps.
+pub fn one_device_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/base.toml"))
+        .unwrap()
+        .replace("count = 20", "count = 1")
+        .replace("[[placement]]\nzone = \"ward\"\ndevice_type = \"pump\"\ncount = 40\n", "");
+    assert!(!text.contains("count = 40"), "the pumps are gone");
+    let path = dir.join("one.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_run_of_one_device_on_one_thread_says_so_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = one_device_scenario(dir.path());
+    let out = iomtsim(dir.path(), &["run", one.to_str().unwrap(), "--trials", "1", "--threads", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("): 1 device, trials 0..1"), "{stdout}");
+    assert!(stdout.contains(" on 1 thread: "), "{stdout}");
+    for wrong in ["1 devices", "1 threads", "1 plots", "1 events "] {
+        let said = stdout
+            .match_indices(wrong)
+            .any(|(i, _)| !stdout[..i].chars().next_back().is_some_and(|c| c.is_ascii_digit() || c == ','));
+        assert!(!said, "{wrong:?} in:\n{stdout}");
+    }
+    // With one trial the table has no interval to give, and says n/a for all of it.
+    assert!(stdout.contains("n/a") && !stdout.contains(", n/a]"), "{stdout}");
 }
 
 /// The limit on devices is reported at the row that crosses it.

@@ -184,10 +184,10 @@ pub fn plot_organisations(breakdown: &DataFrame, stem: &Path) -> Result<Vec<Path
             draw_text(&root, label, (x0 + at, y0 + 30), 12, HPos::Center, VPos::Center)?;
         }
         let note = format!(
-            "largest: {} ({} devices); smallest: {} devices",
+            "largest: {} ({}); smallest: {}",
             orgs[0].organisation,
-            with_decimals(sizes[0], 0),
-            with_decimals(sizes[sizes.len() - 1], 0)
+            crate::numbers::count(sizes[0] as u64, "device", "devices"),
+            crate::numbers::count(sizes[sizes.len() - 1] as u64, "device", "devices")
         );
         draw_text(&root, &note, (x0 + 480, y0 + 8), 13, HPos::Left, VPos::Center)?;
         Ok(())

@@ -166,12 +166,15 @@ pub fn run_scenario(
             progress.finish();
             let left: u32 = remaining.iter().filter(|b| b.start >= batch.start).map(|b| b.end - b.start).sum();
             return Err(WorkflowError::Interrupted {
-                message: format!(
-                    "interrupted: {} of {} trials are saved in {}",
-                    store.plan().trials() - left,
-                    store.plan().trials(),
-                    out.display()
-                ),
+                message: {
+                    let saved = store.plan().trials() - left;
+                    format!(
+                        "interrupted: {saved} of {} {} saved in {}",
+                        crate::numbers::count(u64::from(store.plan().trials()), "trial", "trials"),
+                        if saved == 1 { "is" } else { "are" },
+                        out.display()
+                    )
+                },
                 resumable: true,
             });
         }

@@ -145,7 +145,7 @@ pub fn run_sweep(
         }
         None => 0..total,
     };
-    progress.start(&format!("{} cells", sweep.cells.len()), units.end - units.start);
+    progress.start(&crate::numbers::count(sweep.cells.len() as u64, "cell", "cells"), units.end - units.start);
     // Each cell's share of the units: its first trial's unit and the range.
     let work: Vec<(usize, u64, std::ops::Range<u64>)> = sweep
         .cells
@@ -362,8 +362,8 @@ pub fn merge_sweep_shards(
     let expected: Vec<u32> = (1..=first.shards).collect();
     if numbers != expected {
         return Err(WorkflowError::Usage(format!(
-            "a sweep split in {} shards needs each of shards 1 to {} once; given {}",
-            first.shards,
+            "a sweep split in {} needs each of shards 1 to {} once; given {}",
+            crate::numbers::count(u64::from(first.shards), "shard", "shards"),
             first.shards,
             numbers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         )));
