@@ -4,7 +4,11 @@
 
 use std::fmt::Write as _;
 
-use iomtsim_sim::{EventKindId, EventRecord, Model, Role, Scenario, SimTime, Transition, TrialResult, technique_name};
+use iomtsim_sim::{
+    EventKindId, EventRecord, MetricKind, Model, Role, Scenario, SimTime, Transition, TrialResult, technique_name,
+};
+
+use crate::numbers::count;
 
 /// How the story is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,17 +110,31 @@ fn describe_devices(scenario: &Scenario, events: &[&EventRecord]) -> String {
     let name = |t: u16| lower_first(&scenario.device_types[usize::from(t)].name);
     if events.len() == 1 {
         let n = name(counts[0].0);
-        let article = if n.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
-        format!("{article} {n} (device {})", events[0].device)
+        format!("{} {n} (device {})", article(&n), events[0].device)
     } else {
         let mut parts: Vec<String> =
             counts.iter().take(3).map(|(t, n)| format!("{} × {}", whole(*n as f64), name(*t))).collect();
         if counts.len() > 3 {
             let rest: usize = counts.iter().skip(3).map(|(_, n)| n).sum();
-            parts.push(format!("{} others", whole(rest as f64)));
+            parts.push(count(rest as u64, "other", "others"));
         }
-        format!("{} devices ({})", whole(events.len() as f64), parts.join(", "))
+        format!("{} ({})", count(events.len() as u64, "device", "devices"), parts.join(", "))
     }
+}
+
+/// "a" or "an" before `noun`, by how it is said: "an infusion pump", "an
+/// HL7 interface engine" (an acronym is said letter by letter), "a USB hub".
+fn article(noun: &str) -> &'static str {
+    let first = noun.split([' ', '-']).next().unwrap_or_default();
+    let spelled = first.chars().count() > 1
+        && first.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
+        && first.chars().any(char::is_alphabetic);
+    let vowel_sound = if spelled {
+        first.starts_with(['A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X'])
+    } else {
+        first.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U'])
+    };
+    if vowel_sound { "an" } else { "a" }
 }
 
 /// "25 minutes", "1 minute", "3.5 hours", "4.2 days".
@@ -145,10 +163,33 @@ fn lower_first(name: &str) -> String {
     }
 }
 
+/// A metric's value as a story tells it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StoryValue {
+    /// The value.
+    pub value: f64,
+    /// Whether it counts things (devices, messages, records), told whole:
+    /// otherwise it is a span of time, told to a tenth below 100.
+    pub whole: bool,
+}
+
+impl StoryValue {
+    /// The value rounded as it is told.
+    fn rounded(self) -> f64 {
+        if self.whole || self.value.abs() >= 100.0 { self.value.round() } else { (self.value * 10.0).round() / 10.0 }
+    }
+
+    /// The value as it is told: "46,025", "1.5".
+    fn words(self) -> String {
+        let r = self.rounded();
+        crate::numbers::with_decimals(r, if r.fract() == 0.0 { 0 } else { 1 })
+    }
+}
+
 /// Fills a story template with an instance's metric values: `{name}` is
 /// the value of its metric `name`, `{name|one|many}` the word that agrees
 /// with it.
-pub fn render_story(template: &str, value: impl Fn(&str) -> Option<f64>) -> String {
+pub fn render_story(template: &str, value: impl Fn(&str) -> Option<StoryValue>) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -161,8 +202,8 @@ pub fn render_story(template: &str, value: impl Fn(&str) -> Option<f64>) -> Stri
         let mut parts = inner.split('|');
         let name = parts.next().unwrap_or_default();
         match (value(name), parts.next(), parts.next()) {
-            (Some(v), Some(one), Some(many)) => out.push_str(if v == 1.0 { one } else { many }),
-            (Some(v), _, _) => out.push_str(&if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }),
+            (Some(v), Some(one), Some(many)) => out.push_str(if v.rounded() == 1.0 { one } else { many }),
+            (Some(v), _, _) => out.push_str(&v.words()),
             (None, _, _) => out.push_str(&rest[open..=open + close]),
         }
         rest = &rest[open + close + 1..];
@@ -202,10 +243,9 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
     let zones = scenario.zones.iter().filter(|z| !z.external).count();
     let _ = writeln!(
         s,
-        "{} devices in {} zone{}. Attacks: {}. Defences: {}.\n",
-        whole(f64::from(scenario.device_count())),
-        whole(zones as f64),
-        if zones == 1 { "" } else { "s" },
+        "{} in {}. Attacks: {}. Defences: {}.\n",
+        count(u64::from(scenario.device_count()), "device", "devices"),
+        count(zones as u64, "zone", "zones"),
         if attacks.is_empty() { "none".to_owned() } else { attacks.join(", ") },
         if defences.is_empty() { "none".to_owned() } else { defences.join(", ") }
     );
@@ -306,8 +346,18 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
                 Some(Transition::Patched) | None => {}
             }
         }
-        let phrase = if ep.events.len() > 1 { kind.many } else { kind.one };
-        let mut line = format!("{lead}{what} in {zone} {phrase}{how}{step}{by}.");
+        // The phrase agrees with the devices, not the events: one device
+        // that shows several forged readings still "shows" them.
+        let mut devices: Vec<u32> = ep.events.iter().map(|e| e.device).collect();
+        devices.sort_unstable();
+        devices.dedup();
+        let phrase = if devices.len() > 1 { kind.many } else { kind.one };
+        let times = match (devices.len(), ep.events.len()) {
+            (1, 2) => " (twice)".to_owned(),
+            (1, n) if n > 2 => format!(" ({} times)", whole(n as f64)),
+            _ => String::new(),
+        };
+        let mut line = format!("{lead}{what} in {zone} {phrase}{times}{how}{step}{by}.");
         if let Some(c) = line.get(0..1) {
             line = c.to_uppercase() + &line[1..];
         }
@@ -325,8 +375,12 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
     s.push_str(if md { "\n## What each attack and defence did\n\n" } else { "\nWhat each attack and defence did:\n" });
     let bullet = if md { "- " } else { "  - " };
     for (i, info) in model.instances.iter().enumerate() {
-        let value =
-            |name: &str| model.metric(&format!("{}.{name}", info.id)).and_then(|m| result.outcome.get(m).as_f64());
+        let value = |name: &str| {
+            let m = model.metric(&format!("{}.{name}", info.id))?;
+            let decl = &model.metrics[usize::from(m.0)];
+            let span = decl.kind == MetricKind::Hours || decl.unit.contains("hour");
+            Some(StoryValue { value: result.outcome.get(m).as_f64()?, whole: !span })
+        };
         let did = info.story.map(|t| render_story(t, value)).unwrap_or_else(|| "ran.".to_owned());
         let _ = writeln!(s, "{bullet}{} ({}, {}): {did}.", info.id, info.role.noun(), info.summary);
         let _ = i;
@@ -348,20 +402,77 @@ pub fn tell(model: &Model, result: &TrialResult, format: StoryFormat) -> String 
     let _ = writeln!(s, "{bullet}{line}");
 
     s.push_str(if md { "\n## Summary\n\n" } else { "\nSummary: " });
-    let _ = writeln!(
-        s,
-        "{} of {} devices were compromised ({} at once at the worst moment) and {} were put out of function. {} patient records were on compromised devices. Devices were out of service for {} device-hours in all, {} of them on life-critical or high-criticality devices. {} devices were still compromised when the trial ended after {}.",
+    s.push_str(&summary(&o, scenario));
+    s.push('\n');
+    s
+}
+
+/// The story's closing paragraph: what the trial cost, in plain words.
+fn summary(o: &iomtsim_sim::CoreOutcome, scenario: &Scenario) -> String {
+    let was = |n: u64| if n == 1 { "was" } else { "were" };
+    let mut out = vec![format!(
+        "{} of {} {} compromised ({} at once at the worst moment) and {} {} put out of function.",
         whole(o.compromised as f64),
-        whole(o.devices as f64),
+        count(o.devices, "device", "devices"),
+        was(o.compromised),
         whole(o.peak_compromised as f64),
         whole(o.disrupted as f64),
-        whole(o.records_on_compromised_devices as f64),
-        whole(o.downtime_device_hours),
-        whole(o.critical_downtime_device_hours),
-        whole(o.still_compromised as f64),
+        was(o.disrupted)
+    )];
+    match o.safety_events {
+        0 => {}
+        1 => out.push("A patient came to harm from an attack on their care (a patient-safety event).".into()),
+        n => out.push(format!(
+            "Patients came to harm {} times from attacks on their care (patient-safety events).",
+            whole(n as f64)
+        )),
+    }
+    out.push(format!(
+        "{} on compromised devices.",
+        count(o.records_on_compromised_devices, "patient record was", "patient records were")
+    ));
+    let laws: Vec<&str> = [(o.breach_notifiable_hipaa, "HIPAA"), (o.breach_notifiable_gdpr, "GDPR")]
+        .iter()
+        .filter(|(due, _)| *due)
+        .map(|(_, law)| *law)
+        .collect();
+    let notifiable = format!("a breach notifiable under {}", laws.join(" and "));
+    match (o.records_exfiltrated, laws.is_empty()) {
+        (0, true) => {}
+        (0, false) => out.push(format!("Patient data was breached: {notifiable}.")),
+        (n, true) => out.push(format!("{} left the hospital readable.", count(n, "patient record", "patient records"))),
+        (n, false) => out.push(format!(
+            "{} left the hospital readable: {notifiable}.",
+            count(n, "patient record", "patient records")
+        )),
+    }
+    let device_hours = |h: f64| count(h.round().max(0.0) as u64, "device-hour", "device-hours");
+    out.push(format!(
+        "Devices were out of service for {} in all, {} of them on life-critical or high-criticality devices.",
+        device_hours(o.downtime_device_hours),
+        whole(o.critical_downtime_device_hours)
+    ));
+    if o.clinical_service_hours_lost > 0.0 {
+        out.push(format!(
+            "Clinical services were down for {} in all, summed over services.",
+            hours_words(o.clinical_service_hours_lost)
+        ));
+    }
+    out.push(format!(
+        "{} still compromised when the trial ended after {}.",
+        count(o.still_compromised, "device was", "devices were"),
         scenario.duration
-    );
-    s
+    ));
+    out.join(" ")
+}
+
+/// Hours in running text: "14 hours", "1 hour", "2.5 hours".
+fn hours_words(h: f64) -> String {
+    let v = StoryValue { value: h, whole: false };
+    if v.rounded() == 0.0 {
+        return "a few minutes".into();
+    }
+    format!("{} {}", v.words(), if v.rounded() == 1.0 { "hour" } else { "hours" })
 }
 
 /// A count in running text, with thousands separated: "30,121".
@@ -370,10 +481,15 @@ fn whole(x: f64) -> String {
 }
 
 /// A technique's name in running text: each word lower-cased, except
-/// acronyms ("OS Credential Dumping" reads "OS credential dumping").
+/// acronyms and names with digits ("OS Credential Dumping" reads "OS
+/// credential dumping", "Exfiltration Over C2 Channel" keeps its "C2").
 fn lower_words(name: &str) -> String {
     name.split(' ')
-        .map(|w| if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) { w.to_owned() } else { w.to_lowercase() })
+        .map(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+            let acronym = letters > 1 && w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
+            if acronym || w.chars().any(|c| c.is_ascii_digit()) { w.to_owned() } else { w.to_lowercase() }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -385,5 +501,32 @@ mod tests {
         assert_eq!(super::lower_words("OS Credential Dumping"), "OS credential dumping");
         assert_eq!(super::lower_words("Exploitation of Remote Services"), "exploitation of remote services");
         assert_eq!(super::lower_words("Adversary-in-the-Middle"), "adversary-in-the-middle");
+        assert_eq!(super::lower_words("Transfer Over C2 Channel"), "transfer over C2 channel");
+    }
+
+    #[test]
+    fn articles_follow_how_a_name_is_said() {
+        assert_eq!(super::article("infusion pump"), "an");
+        assert_eq!(super::article("HL7 interface engine"), "an");
+        assert_eq!(super::article("MRI scanner"), "an");
+        assert_eq!(super::article("USB hub"), "a");
+        assert_eq!(super::article("clinical workstation"), "a");
+    }
+
+    #[test]
+    fn story_numbers_are_whole_counts_with_separators_and_tenths_of_hours() {
+        use super::{StoryValue, render_story};
+        let value = |name: &str| match name {
+            "messages" => Some(StoryValue { value: 46_024.9, whole: true }),
+            "flows" => Some(StoryValue { value: 1.0, whole: true }),
+            "hours" => Some(StoryValue { value: 1.54, whole: false }),
+            "long" => Some(StoryValue { value: 1_234.5, whole: false }),
+            _ => None,
+        };
+        let told = render_story(
+            "read {messages} messages of {flows} {flows|flow|flows} for {hours} {hours|hour|hours}, {long} in all{other}",
+            value,
+        );
+        assert_eq!(told, "read 46,025 messages of 1 flow for 1.5 hours, 1,235 in all{other}");
     }
 }

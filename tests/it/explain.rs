@@ -89,3 +89,73 @@ fn patient_zero_is_told_as_the_way_in_not_as_an_exploit() {
     let first = story.lines().find(|l| l.contains("The attack begins")).expect("the story says where it begins");
     assert!(first.contains("initial access, not modelled") && !first.contains("T1210"), "{first}");
 }
+
+/// The first of the first `n` trials of a shipped scenario whose outcome
+/// passes `pick`, told as plain text.
+fn story_where(scenario: &str, n: u32, pick: impl Fn(&iomtsim_sim::CoreOutcome) -> bool) -> String {
+    use iomtsim_analysis::explain::{StoryFormat, tell};
+    let e = crate::engine(scenario);
+    let seed = e.scenario().seed;
+    let result = (0..n)
+        .map(|t| e.run_trial(seed, t, true))
+        .find(|r| pick(&r.outcome.core()))
+        .unwrap_or_else(|| panic!("no such trial among the first {n} of {scenario}"));
+    tell(e.model(), &result, StoryFormat::Text)
+}
+
+fn summary_of(story: &str) -> &str {
+    &story[story.find("Summary: ").expect("a summary")..]
+}
+
+#[test]
+fn the_summary_tells_harm_to_patients_and_their_data_and_lost_services() {
+    let therapy = story_where("scenarios/threats/therapy.toml", 40, |o| o.safety_events > 1);
+    let summary = summary_of(&therapy);
+    assert!(summary.contains("Patients came to harm") && summary.contains("(patient-safety events)"), "{summary}");
+
+    let taken = story_where("scenarios/threats/exfiltration.toml", 40, |o| o.records_exfiltrated >= 500);
+    let summary = summary_of(&taken);
+    assert!(
+        summary.contains("patient records left the hospital readable: a breach notifiable under HIPAA and GDPR"),
+        "{summary}"
+    );
+
+    let flood = story_where("scenarios/threats/dos.toml", 40, |o| o.clinical_service_hours_lost > 0.0);
+    let summary = summary_of(&flood);
+    assert!(summary.contains("Clinical services were down for ") && summary.contains("hours in all"), "{summary}");
+
+    // A trial without them does not mention them.
+    let quiet =
+        story_where("scenarios/teaching/flat-ward.toml", 40, |o| o.safety_events == 0 && o.records_exfiltrated == 0);
+    let summary = summary_of(&quiet);
+    assert!(!summary.contains("patient-safety") && !summary.contains("left the hospital"), "{summary}");
+}
+
+#[test]
+fn one_device_that_does_something_several_times_agrees_in_number_and_counts_are_whole() {
+    let story = story_where("scenarios/threats/aitm.toml", 40, |o| o.compromised > 0);
+    for line in story.lines().filter(|l| l.contains(" — A ") || l.contains(" — An ")) {
+        assert!(!line.contains(") show ") && !line.contains(") are ") && !line.contains(") refuse "), "{line}");
+    }
+    let read = story.lines().find(|l| l.contains(": read ")).expect("the eavesdropper's line");
+    let messages = read.split(": read ").nth(1).unwrap().split(' ').next().unwrap();
+    assert!(messages.chars().all(|c| c.is_ascii_digit() || c == ','), "a whole count: {read}");
+    assert!(messages.len() < 4 || messages.contains(','), "thousands separated: {read}");
+}
+
+#[test]
+fn a_story_of_one_device_speaks_of_it_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = crate::cli::one_device_scenario(dir.path());
+    let out = iomtsim(dir.path(), &["explain", one.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let story = String::from_utf8_lossy(&out.stdout);
+    assert!(story.contains("1 device in 1 zone."), "{story}");
+    assert!(story.contains("1 of 1 device was compromised"), "{story}");
+    for wrong in ["1 devices", "1 others", "1 were", "1 patient records", "1 device-hours"] {
+        let said = story
+            .match_indices(wrong)
+            .any(|(i, _)| !story[..i].chars().next_back().is_some_and(|c| c.is_ascii_digit() || c == ',' || c == '.'));
+        assert!(!said, "{wrong:?} in:\n{story}");
+    }
+}

@@ -97,6 +97,21 @@ fn zones_to_draw(scenario: &Scenario, counts: &[Vec<u32>], devices: &[u32]) -> V
     order
 }
 
+/// The title's lines: the scenario's name wrapped at 60 characters, never cut.
+fn title_lines(name: &str) -> Vec<String> {
+    crate::report::wrap(name, 60)
+}
+
+/// The line under the title: the frame's instant and how many devices are
+/// compromised at that instant (not how many ever were).
+fn caption(t: SimTime, compromised_now: u32, shown: &str) -> String {
+    format!(
+        "{} — {} at this moment{shown}",
+        clock(t),
+        crate::numbers::count(u64::from(compromised_now), "device compromised", "devices compromised")
+    )
+}
+
 /// Writes the animation as a GIF (one frame every 150 ms), each frame
 /// titled with its simulated time.
 ///
@@ -114,15 +129,11 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
     let slot: std::collections::HashMap<usize, usize> = zones.iter().enumerate().map(|(i, &z)| (z, i)).collect();
     let names: Vec<Vec<String>> = scenario.zones.iter().map(|z| crate::report::wrap(&z.name, 24)).collect();
     let lines = zones.iter().map(|&z| names[z].len()).max().unwrap_or(1) as i32;
-    let (bw, bh, gx, top) = (250, 44 + 19 * lines, 90, 80);
+    let title = title_lines(&scenario.name);
+    // Each line of the title below the first moves the caption and the zones down.
+    let below = 26 * (title.len() as i32 - 1);
+    let (bw, bh, gx, top) = (250, 44 + 19 * lines, 90, 80 + below);
     let (ring_width, ring_height, centres) = crate::report::ring_layout(zones.len(), f64::from(bw), f64::from(bh));
-    let title = super::fit(&scenario.name, 60);
-    // Wide enough for the title, whose longest line is the name or the clock line.
-    let title_width = (title.chars().count().max(44) as i32) * 13 + 2 * gx;
-    let width = (ring_width as i32).max(title_width);
-    let size = (width as u32, (top + ring_height as i32) as u32);
-    let shift = (width - ring_width as i32) / 2;
-    let centre = |z: usize| (centres[slot[&z]].0 as i32 + shift, centres[slot[&z]].1 as i32 + top);
     let edge = |(cx, cy): (i32, i32), (tx, ty): (i32, i32)| {
         let (dx, dy) = (f64::from(tx - cx), f64::from(ty - cy));
         let scale = (f64::from(bw / 2) / dx.abs().max(1e-9)).min(f64::from(bh / 2) / dy.abs().max(1e-9)).min(1.0);
@@ -138,21 +149,24 @@ pub fn animate_zones(scenario: &Scenario, result: &TrialResult, path: &Path, fra
     } else {
         String::new()
     };
+    // Wide enough for the title's longest line and the longest caption.
+    let longest_title = title.iter().map(|l| l.chars().count()).max().unwrap_or(0) as i32;
+    let longest_caption =
+        times.iter().zip(&counts).map(|(t, c)| caption(*t, c.iter().sum(), &shown).chars().count()).max().unwrap_or(0)
+            as i32;
+    let width = (ring_width as i32).max((longest_title * 13).max(longest_caption * 12).max(44 * 13) + 2 * gx);
+    let size = (width as u32, (top + ring_height as i32) as u32);
+    let shift = (width - ring_width as i32) / 2;
+    let centre = |z: usize| (centres[slot[&z]].0 as i32 + shift, centres[slot[&z]].1 as i32 + top);
     let root = BitMapBackend::gif(path, size, 150).map_err(|e| fail(e.to_string()))?.into_drawing_area();
     for (t, per_zone) in times.iter().zip(&counts) {
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         let total: u32 = per_zone.iter().sum();
-        draw_text(&root, &title, (gx, 24), 22, HPos::Left, VPos::Center).map_err(fail)?;
-        root.draw(&Text::new(
-            format!(
-                "{} — {}{shown}",
-                clock(*t),
-                crate::numbers::count(u64::from(total), "device compromised", "devices compromised")
-            ),
-            (gx, 46),
-            (FONT, 20).into_font(),
-        ))
-        .map_err(|e| fail(e.to_string()))?;
+        for (k, line) in title.iter().enumerate() {
+            draw_text(&root, line, (gx, 24 + 26 * k as i32), 22, HPos::Left, VPos::Center).map_err(fail)?;
+        }
+        root.draw(&Text::new(caption(*t, total, &shown), (gx, 46 + below), (FONT, 20).into_font()))
+            .map_err(|e| fail(e.to_string()))?;
         // Conduits as arrows, from the zone that opens connections to the one that accepts them.
         for (from, to, _) in scenario.network.conduits() {
             let (from, to) = (usize::from(from.0), usize::from(to.0));
@@ -218,5 +232,22 @@ mod tests {
         assert_eq!(few.len(), 48);
         assert!(few.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(*times.last().unwrap(), SimTime(20 * 86_400_000_000), "the last frame shows the end");
+    }
+
+    #[test]
+    fn a_long_title_is_wrapped_not_cut() {
+        let name = "Regional hospital trust with three sites, a shared data centre and community clinics";
+        let lines = title_lines(name);
+        assert!(lines.len() > 1 && lines.iter().all(|l| l.chars().count() <= 60), "{lines:?}");
+        assert_eq!(lines.join(" "), name, "every word is kept");
+        assert!(!lines.concat().contains('…'));
+        assert_eq!(title_lines("flat-ward"), ["flat-ward"]);
+    }
+
+    #[test]
+    fn the_caption_counts_devices_compromised_at_the_frames_instant() {
+        let at = SimTime(9 * 3_600_000_000);
+        assert_eq!(caption(at, 12, ""), "Day 0, 09:00 — 12 devices compromised at this moment");
+        assert_eq!(caption(at, 1, ""), "Day 0, 09:00 — 1 device compromised at this moment");
     }
 }
