@@ -217,7 +217,7 @@ impl Plugin for Worm {
         contagion::watch(b, "worm.device_changed");
         let spread = b.handler("worm.spread", note_spread);
         b.on_transition(Transition::Compromised, spread);
-        b.story("took {infections} {infections|device|devices} in all");
+        b.story("made {infections} {infections|infection|infections} in all (a device infected again counts again)");
         b.init_resource::<Instances<WormInstance>>();
         let (plan, me) = (self.plan.clone(), b.instance());
         b.on_arrival(ids.begin);
