@@ -112,6 +112,16 @@ fn run_writes_trials_events_and_manifest() {
     let at_end: Vec<u64> =
         last.column("compromised_now").unwrap().u32().unwrap().into_no_null_iter().map(u64::from).collect();
     assert_eq!(still, at_end);
+    // Counts at an instant and totals over the trial are named apart: the
+    // time series counts devices patched so far (before the trial too),
+    // the trials count patches installed during it.
+    let named = |df: &polars::prelude::DataFrame| -> Vec<String> {
+        df.get_column_names().iter().map(|c| c.to_string()).collect()
+    };
+    assert!(named(&ts).contains(&"devices_patched".to_owned()) && !named(&ts).contains(&"patched".to_owned()));
+    assert!(named(&trials).contains(&"patches_installed".to_owned()) && !named(&trials).contains(&"patched".to_owned()));
+    let svg = std::fs::read_to_string(res.join("plots/compromised_over_time.svg")).expect("the time plot");
+    assert!(svg.contains("devices compromised at that moment"), "the time plot counts at an instant");
     // Where the harm lands adds up to the trial totals.
     let bd = read_parquet(&res.join("breakdown.parquet")).unwrap();
     let per_trial = bd
