@@ -1,6 +1,6 @@
 //! What a mechanism's systems see of the trial: the [`Sim`] system
-//! parameter. It holds the clock and the events scheduled since the engine
-//! last looked, the devices' shared state, the trial's books (counters behind the engine's own
+//! parameter. It holds the clock and the queue of events to come, the
+//! devices' shared state, the trial's books (counters behind the engine's own
 //! metrics, every declared metric's value, the event log) and the keys of
 //! the trial's random draws.
 //!
@@ -21,7 +21,7 @@ use crate::domain::StaffId;
 use crate::estate::VulnId;
 use crate::model::Model;
 use crate::outcome::{EventRecord, Sample};
-use crate::queue::{Event, HandlerId};
+use crate::queue::{Event, EventQueue, HandlerId};
 use crate::random::Key;
 use crate::scenario::{Arrival, DeviceSlot, Scenario};
 use crate::time::{SimDuration, SimTime};
@@ -90,14 +90,19 @@ pub(crate) struct Books {
     pub service_lost: Vec<SimDuration>,
 }
 
-/// The trial's clock, newly scheduled events and books: a resource,
-/// reached through [`Sim`].
+/// The trial's clock, its queue of scheduled events and its books: a
+/// resource, reached through [`Sim`].
 #[derive(Resource)]
 pub struct TrialCore {
     pub(crate) model: Arc<Model>,
-    /// Events scheduled since the loop last looked; it moves them into its
-    /// queue, so the queue itself stays outside the world.
-    pub(crate) scheduled: Vec<Event>,
+    /// The events to come: handlers schedule straight into it, and the
+    /// loop pops from it.
+    pub(crate) queue: EventQueue,
+    /// Every device's shared state, by device index: the same values as
+    /// the devices' [`DeviceState`] components (every change goes through
+    /// [`Sim`], which writes both), kept here so that reading one device's
+    /// state is an index rather than an entity lookup.
+    pub(crate) states: Vec<DeviceState>,
     pub(crate) now: SimTime,
     pub(crate) horizon: SimTime,
     pub(crate) root: Key,
@@ -111,7 +116,13 @@ pub struct TrialCore {
 }
 
 impl TrialCore {
-    pub(crate) fn new(model: Arc<Model>, root: Key, entities: Vec<Entity>, record_events: bool) -> Self {
+    pub(crate) fn new(
+        model: Arc<Model>,
+        root: Key,
+        entities: Vec<Entity>,
+        states: Vec<DeviceState>,
+        record_events: bool,
+    ) -> Self {
         let horizon = SimTime::ZERO + model.scenario.duration;
         let values = model.metrics.iter().map(|m| MetricValue::zero(m.kind)).collect();
         let s = &model.scenario;
@@ -125,7 +136,8 @@ impl TrialCore {
         };
         TrialCore {
             model,
-            scheduled: Vec::new(),
+            queue: EventQueue::new(),
+            states,
             now: SimTime::ZERO,
             horizon,
             root,
@@ -150,7 +162,7 @@ impl TrialCore {
             let i = usize::from(instance.0);
             let mut push = |time: SimTime, tag: u64| {
                 if time <= self.horizon {
-                    self.scheduled.push(Event { time, handler, target: 0, tag, instance: InstanceId(0) });
+                    self.queue.push(Event { time, handler, target: 0, tag, instance: InstanceId(0) });
                 }
             };
             match model.scenario.instances[i].arrival {
@@ -245,7 +257,7 @@ impl Sim<'_, '_> {
     /// The shared state of device `d`.
     #[inline]
     pub fn state(&self, d: DeviceIndex) -> DeviceState {
-        *self.states.get(self.core.entities[d as usize]).expect("every device has a DeviceState").1
+        self.core.states[d as usize]
     }
 
     /// Every device and its shared state, in no particular order: one pass
@@ -287,7 +299,7 @@ impl Sim<'_, '_> {
     pub fn schedule_in(&mut self, delay: SimDuration, handler: HandlerId, target: u32, tag: u64) {
         let time = self.core.now + delay;
         if time <= self.core.horizon {
-            self.core.scheduled.push(Event { time, handler, target, tag, instance: InstanceId(0) });
+            self.core.queue.push(Event { time, handler, target, tag, instance: InstanceId(0) });
         }
     }
 
@@ -306,7 +318,7 @@ impl Sim<'_, '_> {
             return Err(SchedulingError { at: time, now: self.core.now });
         }
         if time <= self.core.horizon {
-            self.core.scheduled.push(Event { time, handler, target, tag, instance: InstanceId(0) });
+            self.core.queue.push(Event { time, handler, target, tag, instance: InstanceId(0) });
         }
         Ok(())
     }
@@ -364,9 +376,9 @@ impl Sim<'_, '_> {
     fn change(&mut self, d: DeviceIndex, change: impl FnOnce(&mut DeviceState)) -> (DeviceState, DeviceState) {
         let now = self.core.now;
         let entity = self.core.entities[d as usize];
-        let (_, mut state) = self.states.get_mut(entity).expect("every device has a DeviceState");
+        let state = &mut self.core.states[d as usize];
         let before = *state;
-        change(&mut state);
+        change(state);
         let mut accrued = None;
         match (before.unavailable(), state.unavailable()) {
             (false, true) => state.unavailable_since = Some(now),
@@ -378,6 +390,7 @@ impl Sim<'_, '_> {
             _ => {}
         }
         let after = *state;
+        *self.states.get_mut(entity).expect("every device has a DeviceState").1 = after;
         let books = &mut self.core.books;
         let count = |counter: &mut u32, was: bool, is: bool| {
             if is && !was {

@@ -111,7 +111,32 @@ pub fn exponential_delay<R: Rng + ?Sized>(rng: &mut R, rate_per_sec: f64) -> Sim
     SimDuration::from_secs_f64(x / rate_per_sec)
 }
 
+/// A log-normal's (mu, sigma) from its median and 90th percentile.
+///
+/// Remembered per thread for the few distributions a model draws from, so
+/// that a draw takes one logarithm rather than three; the values are those
+/// [`lognormal_params_of`] computes, bit for bit.
 fn lognormal_params(median: SimDuration, p90: SimDuration) -> (f64, f64) {
+    type Slot = std::cell::Cell<Option<(u64, u64, f64, f64)>>;
+    const SLOTS: usize = 16;
+    thread_local! {
+        static MEMO: [Slot; SLOTS] = const { [const { std::cell::Cell::new(None) }; SLOTS] };
+    }
+    let slot = (median.0 ^ p90.0.rotate_left(17)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60;
+    MEMO.with(|memo| {
+        let cell = &memo[slot as usize % SLOTS];
+        match cell.get() {
+            Some((m, p, mu, sigma)) if m == median.0 && p == p90.0 => (mu, sigma),
+            _ => {
+                let (mu, sigma) = lognormal_params_of(median, p90);
+                cell.set(Some((median.0, p90.0, mu, sigma)));
+                (mu, sigma)
+            }
+        }
+    })
+}
+
+fn lognormal_params_of(median: SimDuration, p90: SimDuration) -> (f64, f64) {
     let mu = median.as_secs_f64().ln();
     let sigma = (p90.as_secs_f64().ln() - mu) / Z90;
     (mu, sigma)
@@ -313,6 +338,20 @@ mod tests {
         assert!((v[50_000] - 4.0).abs() < 0.15 && (v[90_000] - 40.0).abs() < 2.0, "{} {}", v[50_000], v[90_000]);
         let u = Distribution::Uniform { min: SimDuration(5), max: SimDuration(7) };
         assert!((0..1000u64).all(|i| (5..=7).contains(&u.draw(root.with(i)).0)));
+    }
+
+    #[test]
+    fn remembered_lognormal_parameters_are_the_computed_ones() {
+        // More pairs than the memo has slots, visited twice in two orders,
+        // so that slots are shared and overwritten.
+        let pairs: Vec<(SimDuration, SimDuration)> = (1..60u64)
+            .map(|i| (SimDuration::from_secs(i * 977), SimDuration::from_secs(i * 977 + i * i * 31 + 1)))
+            .collect();
+        for (median, p90) in pairs.iter().chain(pairs.iter().rev()).copied() {
+            let (mu, sigma) = lognormal_params(median, p90);
+            let (want_mu, want_sigma) = lognormal_params_of(median, p90);
+            assert_eq!((mu.to_bits(), sigma.to_bits()), (want_mu.to_bits(), want_sigma.to_bits()));
+        }
     }
 
     #[test]

@@ -24,7 +24,8 @@ use crate::core::{Signal, TrialCore};
 use crate::device::{Device, DeviceState};
 use crate::model::{LiveHandler, Model};
 use crate::outcome::{Breakdown, CoreMetric, TrialOutcome, TrialResult};
-use crate::queue::{Event, EventQueue, HandlerId};
+use crate::queue::{Event, HandlerId};
+use crate::vocabulary::InstanceId;
 use crate::random::{Key, name_hash};
 use crate::time::{SimDuration, SimTime};
 use crate::vocabulary::MetricValue;
@@ -41,6 +42,11 @@ pub(crate) struct TrialWorld {
     world: World,
     entities: Vec<Entity>,
     handlers: Vec<Box<dyn LiveHandler>>,
+    /// Per handler: the instance that registered it.
+    instances: Vec<InstanceId>,
+    /// Per device type: whether its devices' traits are the same in every
+    /// trial (nothing to draw).
+    plain_types: Vec<bool>,
     startup: Vec<BoxedSystem>,
     books: SystemState<ResMut<'static, TrialCore>>,
     states: SystemState<Query<'static, 'static, (&'static Device, &'static mut DeviceState)>>,
@@ -73,7 +79,18 @@ impl TrialWorld {
             .collect();
         let books = SystemState::new(&mut world);
         let states = SystemState::new(&mut world);
-        TrialWorld { model: model.clone(), world, entities, handlers, startup, books, states }
+        let instances = model.handlers.iter().map(|h| h.instance).collect();
+        let plain_types = s
+            .device_types
+            .iter()
+            .map(|t| {
+                t.vulnerabilities.is_empty()
+                    && t.unsupported_os == 0.0
+                    && t.default_credentials == 0.0
+                    && t.authenticates_commands >= 1.0
+            })
+            .collect();
+        TrialWorld { model: model.clone(), world, entities, handlers, instances, plain_types, startup, books, states }
     }
 
     /// Runs trial `trial`. Its result depends only on (model, seed, trial):
@@ -87,11 +104,13 @@ impl TrialWorld {
     ) -> TrialResult {
         let model = self.model.clone();
         let root = Key::trial(seed, trial);
-        self.reset_devices(root);
+        // The last trial's books, if any, lend their storage to this one's.
+        let states = self.world.remove_resource::<TrialCore>().map(|c| c.states).unwrap_or_default();
+        let states = self.reset_devices(root, states);
         for step in &model.reset {
             step(&mut self.world);
         }
-        self.world.insert_resource(TrialCore::new(model.clone(), root, self.entities.clone(), record_events));
+        self.world.insert_resource(TrialCore::new(model.clone(), root, self.entities.clone(), states, record_events));
         for system in &mut self.startup {
             if let Err(e) = system.run((), &mut self.world) {
                 panic!("a start-of-trial system could not run: {e}");
@@ -109,38 +128,39 @@ impl TrialWorld {
 
     /// Draws every device's traits afresh from keys of its stable identity:
     /// the same device carries the same vulnerabilities in every design,
-    /// wherever it is placed.
-    fn reset_devices(&mut self, root: Key) {
+    /// wherever it is placed. Fills `states` by device index and copies each
+    /// into its device's component.
+    fn reset_devices(&mut self, root: Key, mut states: Vec<DeviceState>) -> Vec<DeviceState> {
         let model = &self.model;
         let s = &model.scenario;
         let traits = root.with(TRAITS);
-        let mut query = self.states.get_mut(&mut self.world).expect("devices exist");
-        for (device, mut state) in &mut query {
-            let i = device.index as usize;
-            let t = &s.device_types[usize::from(device.device_type.0)];
-            let plain = DeviceState { authenticates_commands: true, ..Default::default() };
-            if t.vulnerabilities.is_empty()
-                && t.unsupported_os == 0.0
-                && t.default_credentials == 0.0
-                && t.authenticates_commands >= 1.0
-            {
-                *state = plain;
-                continue;
+        let plain = DeviceState { authenticates_commands: true, ..Default::default() };
+        states.clear();
+        states.extend(s.devices.iter().enumerate().map(|(i, slot)| {
+            let ti = usize::from(slot.device_type.0);
+            if self.plain_types[ti] {
+                return plain;
             }
+            let t = &s.device_types[ti];
             let k = traits.with(model.identity[i]);
             let mut fresh = DeviceState {
-                unsupported: k.with(UNSUPPORTED).bernoulli(t.unsupported_os),
-                default_credentials: k.with(DEFAULT_CREDENTIALS).bernoulli(t.default_credentials),
-                authenticates_commands: k.with(AUTHENTICATES).bernoulli(t.authenticates_commands),
+                unsupported: bernoulli(k, UNSUPPORTED, t.unsupported_os),
+                default_credentials: bernoulli(k, DEFAULT_CREDENTIALS, t.default_credentials),
+                authenticates_commands: bernoulli(k, AUTHENTICATES, t.authenticates_commands),
                 ..plain
             };
             for &(v, share) in &t.vulnerabilities {
-                if k.with(model.vuln_keys[usize::from(v.0)]).bernoulli(share) {
+                if bernoulli(k, model.vuln_keys[usize::from(v.0)], share) {
                     fresh.vulnerable |= 1 << v.0;
                 }
             }
-            *state = fresh;
+            fresh
+        }));
+        let mut query = self.states.get_mut(&mut self.world).expect("devices exist");
+        for (device, mut state) in &mut query {
+            *state = states[device.index as usize];
         }
+        states
     }
 
     /// Drains the queue up to the horizon, sampling the estate's state at
@@ -151,23 +171,20 @@ impl TrialWorld {
     /// handler calls.
     fn drain(&mut self, every: Option<SimDuration>) -> (f64, u64) {
         let model = self.model.clone();
-        let mut queue = EventQueue::new();
         let mut signals: Vec<Signal> = Vec::new();
         let mut next_sample = every.map(|_| SimTime::ZERO);
         let (mut pending_sum, mut taken, mut delivered) = (0u64, 0u64, 0u64);
         loop {
-            // One look at the books per step: take what was scheduled and
-            // raised, then either deliver the signals or advance the clock.
+            // One look at the books per step: either take the signals raised
+            // to deliver them, or advance the clock to the next event.
             let (step, now) = {
                 let mut core = self.books.get_mut(&mut self.world).expect("the trial's books exist");
-                for e in core.scheduled.drain(..) {
-                    queue.push(e);
-                }
+                let core = &mut *core;
                 let step = if !core.pending.is_empty() {
                     std::mem::swap(&mut core.pending, &mut signals);
                     Step::Deliver
-                } else if let Some(e) = queue.pop() {
-                    pending_sum += queue.len() as u64 + 1;
+                } else if let Some(e) = core.queue.pop() {
+                    pending_sum += core.queue.len() as u64 + 1;
                     taken += 1;
                     debug_assert!(e.time >= core.now, "time never runs backwards");
                     while let (Some(t), Some(every)) = (next_sample, every) {
@@ -199,26 +216,26 @@ impl TrialWorld {
             match step {
                 Step::Handle(mut e) => {
                     let h = usize::from(e.handler.0);
-                    e.instance = model.handlers[h].instance;
+                    e.instance = self.instances[h];
                     self.handlers[h].run(&mut self.world, e);
                 }
                 Step::Deliver => {
                     for s in signals.drain(..) {
-                        let to_transition = s.transition.map_or(&[][..], |t| &model.on_transition[t.index()][..]);
-                        let handlers: &mut dyn Iterator<Item = &HandlerId> = if s.advisory.is_some() {
-                            &mut model.on_advisory.iter()
+                        let (first, then): (&[HandlerId], &[HandlerId]) = if s.advisory.is_some() {
+                            (&model.on_advisory, &[])
                         } else {
-                            &mut to_transition.iter().chain(&model.on_event)
+                            (s.transition.map_or(&[][..], |t| &model.on_transition[t.index()][..]), &model.on_event)
                         };
-                        for &h in handlers {
+                        for &h in first.iter().chain(then) {
+                            let h = usize::from(h.0);
                             let e = Event {
                                 time: now,
-                                handler: h,
+                                handler: HandlerId(h as u16),
                                 target: s.device,
                                 tag: u64::from(s.kind.0),
-                                instance: model.handlers[usize::from(h.0)].instance,
+                                instance: self.instances[h],
                             };
-                            self.handlers[usize::from(h.0)].run(&mut self.world, e);
+                            self.handlers[h].run(&mut self.world, e);
                             delivered += 1;
                         }
                     }
@@ -229,6 +246,19 @@ impl TrialWorld {
                 }
             }
         }
+    }
+}
+
+/// `key.with(part).bernoulli(p)`, without the draw when its outcome is
+/// certain: a uniform in [0, 1) is never below 0 and always below 1.
+#[inline]
+fn bernoulli(key: Key, part: u64, p: f64) -> bool {
+    if p <= 0.0 {
+        false
+    } else if p >= 1.0 {
+        true
+    } else {
+        key.with(part).bernoulli(p)
     }
 }
 
