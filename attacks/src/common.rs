@@ -57,7 +57,7 @@ pub fn first_by_key(
     n: usize,
 ) -> Vec<DeviceIndex> {
     let mut ranked: Vec<(u64, DeviceIndex)> =
-        candidates.into_iter().map(|d| (key.with(sim.identity(d)).value(), d)).collect();
+        candidates.into_iter().map(|d| (sim.with_identity(key, d).value(), d)).collect();
     let n = n.min(ranked.len());
     if n == 0 {
         return Vec::new();

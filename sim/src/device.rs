@@ -31,6 +31,10 @@ pub struct Device {
 
 /// The state of a device that every mechanism may read and that the
 /// engine's transitions change.
+///
+/// Read it with [`crate::Sim::state`] or [`crate::Sim::devices`], and change
+/// it only through `Sim`'s transitions: the engine keeps a copy of every
+/// device's state by index beside the components, and writes both.
 #[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeviceState {
     /// Vulnerabilities this device carries, one bit each (drawn per trial

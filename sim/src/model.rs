@@ -131,6 +131,8 @@ pub struct Model {
     pub(crate) arrivals: Vec<(InstanceId, HandlerId)>,
     /// Per device: the key part of its stable identity (type id, ordinal).
     pub(crate) identity: Vec<u64>,
+    /// The same, made ready to extend keys with.
+    pub(crate) identity_parts: Vec<crate::random::Part>,
     /// Per instance: the key part of its id.
     pub(crate) instance_keys: Vec<u64>,
     /// Per vulnerability: the key part of its id.
@@ -466,6 +468,7 @@ impl SimBuilder {
                 reset: Vec::new(),
                 startup: Vec::new(),
                 arrivals: Vec::new(),
+                identity_parts: identity.iter().map(|&i| crate::random::Part::new(i)).collect(),
                 identity,
                 instance_keys: Vec::new(),
                 vuln_keys,

@@ -61,6 +61,19 @@ pub fn identity(type_id: &str, ordinal: u32) -> u64 {
     Key(name_hash(type_id)).with(u64::from(ordinal)).0
 }
 
+/// A key part made ready to extend keys with ([`Key::with_part`]): for
+/// parts used again and again, such as a device's identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part(u64);
+
+impl Part {
+    /// The part `part`, as [`Key::with`] would use it.
+    #[inline(always)]
+    pub const fn new(part: u64) -> Part {
+        Part(mix(part.wrapping_add(GOLDEN)))
+    }
+}
+
 impl Key {
     /// The root key of a trial of a run seeded with `seed`.
     pub fn trial(seed: u64, trial: u32) -> Key {
@@ -71,7 +84,15 @@ impl Key {
     #[must_use]
     #[inline(always)]
     pub const fn with(self, part: u64) -> Key {
-        Key(mix(self.0.rotate_left(23) ^ mix(part.wrapping_add(GOLDEN))))
+        self.with_part(Part::new(part))
+    }
+
+    /// This key extended by a part made ready beforehand: the same key as
+    /// [`Key::with`] of the part's value, one mix cheaper.
+    #[must_use]
+    #[inline(always)]
+    pub const fn with_part(self, part: Part) -> Key {
+        Key(mix(self.0.rotate_left(23) ^ part.0))
     }
 
     /// This key extended by another key (e.g. the key of the compromise a
@@ -134,6 +155,9 @@ mod tests {
         assert_ne!(k.named("entry"), k.named("detect"));
         assert_ne!(k.with(1).with(2), k.with(2).with(1), "order matters");
         assert_eq!(k.named("a").uniform(), Key::trial(1, 0).named("a").uniform());
+        for part in [0, 1, 42, u64::MAX, name_hash("x")] {
+            assert_eq!(k.with(part), k.with_part(Part::new(part)));
+        }
         let mut a = k.stream();
         let mut b = k.stream();
         assert_eq!(a.next_u64(), b.next_u64());

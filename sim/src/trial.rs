@@ -16,7 +16,7 @@
 use std::sync::Arc;
 
 use bevy_ecs::entity::Entity;
-use bevy_ecs::prelude::{Query, ResMut};
+use bevy_ecs::prelude::Query;
 use bevy_ecs::system::{BoxedSystem, SystemState};
 use bevy_ecs::world::World;
 
@@ -47,8 +47,9 @@ pub(crate) struct TrialWorld {
     /// Per device type: whether its devices' traits are the same in every
     /// trial (nothing to draw).
     plain_types: Vec<bool>,
+    /// Per cell of the breakdown: how many devices it holds.
+    cell_devices: Vec<u32>,
     startup: Vec<BoxedSystem>,
-    books: SystemState<ResMut<'static, TrialCore>>,
     states: SystemState<Query<'static, 'static, (&'static Device, &'static mut DeviceState)>>,
 }
 
@@ -77,7 +78,6 @@ impl TrialWorld {
                 system
             })
             .collect();
-        let books = SystemState::new(&mut world);
         let states = SystemState::new(&mut world);
         let instances = model.handlers.iter().map(|h| h.instance).collect();
         let plain_types = s
@@ -90,7 +90,21 @@ impl TrialWorld {
                     && t.authenticates_commands >= 1.0
             })
             .collect();
-        TrialWorld { model: model.clone(), world, entities, handlers, instances, plain_types, startup, books, states }
+        let mut cell_devices = vec![0u32; model.cells.len()];
+        for &c in &model.cell_of {
+            cell_devices[c as usize] += 1;
+        }
+        TrialWorld {
+            model: model.clone(),
+            world,
+            entities,
+            handlers,
+            instances,
+            plain_types,
+            cell_devices,
+            startup,
+            states,
+        }
     }
 
     /// Runs trial `trial`. Its result depends only on (model, seed, trial):
@@ -116,11 +130,11 @@ impl TrialWorld {
                 panic!("a start-of-trial system could not run: {e}");
             }
         }
-        let mut core = self.books.get_mut(&mut self.world).expect("the trial's books exist");
+        let mut core = self.world.resource_mut::<TrialCore>();
         core.schedule_arrivals();
         core.started = true;
         let (pending, dispatches) = self.drain(sample_every.filter(|d| *d > SimDuration::ZERO));
-        let mut result = finish(&mut self.world, &model, trial);
+        let mut result = finish(&mut self.world, &model, &self.cell_devices, trial);
         result.mean_pending = pending;
         result.dispatches = dispatches;
         result
@@ -142,7 +156,7 @@ impl TrialWorld {
                 return plain;
             }
             let t = &s.device_types[ti];
-            let k = traits.with(model.identity[i]);
+            let k = traits.with_part(model.identity_parts[i]);
             let mut fresh = DeviceState {
                 unsupported: bernoulli(k, UNSUPPORTED, t.unsupported_os),
                 default_credentials: bernoulli(k, DEFAULT_CREDENTIALS, t.default_credentials),
@@ -178,7 +192,7 @@ impl TrialWorld {
             // One look at the books per step: either take the signals raised
             // to deliver them, or advance the clock to the next event.
             let (step, now) = {
-                let mut core = self.books.get_mut(&mut self.world).expect("the trial's books exist");
+                let mut core = self.world.resource_mut::<TrialCore>();
                 let core = &mut *core;
                 let step = if !core.pending.is_empty() {
                     std::mem::swap(&mut core.pending, &mut signals);
@@ -271,15 +285,16 @@ enum Step {
 
 /// Closes the books at the horizon: downtime still running is counted up
 /// to it, and the engine's own metrics and the breakdown are filled in.
-fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
+fn finish(world: &mut World, model: &Model, cell_devices: &[u32], trial: u32) -> TrialResult {
     let horizon = world.resource::<TrialCore>().horizon;
     let mut cells: Vec<Breakdown> = model
         .cells
         .iter()
-        .map(|&(zone, device_type)| Breakdown {
+        .zip(cell_devices)
+        .map(|(&(zone, device_type), &devices)| Breakdown {
             zone,
             device_type,
-            devices: 0,
+            devices,
             compromised: 0,
             disrupted: 0,
             downtime_device_hours: 0.0,
@@ -288,6 +303,15 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
     let (mut open, mut open_critical) = (SimDuration::ZERO, SimDuration::ZERO);
     let mut query = world.query::<(&Device, &DeviceState)>();
     for (device, state) in query.iter(world) {
+        // A device the trial left alone adds nothing (adding a zero
+        // downtime leaves a sum as it was).
+        if !state.ever_compromised
+            && !state.ever_disrupted
+            && state.downtime == SimDuration::ZERO
+            && state.unavailable_since.is_none()
+        {
+            continue;
+        }
         let d = device.index as usize;
         let mut downtime = state.downtime;
         if let Some(since) = state.unavailable_since {
@@ -299,7 +323,6 @@ fn finish(world: &mut World, model: &Model, trial: u32) -> TrialResult {
             }
         }
         let cell = &mut cells[model.cell_of[d] as usize];
-        cell.devices += 1;
         cell.compromised += u32::from(state.ever_compromised);
         cell.disrupted += u32::from(state.ever_disrupted);
         cell.downtime_device_hours += downtime.as_hours_f64();

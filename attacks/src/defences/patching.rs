@@ -159,7 +159,7 @@ fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: Handler
         if state.unsupported || state.vulnerable == 0 {
             continue;
         }
-        let key = root.with(sim.identity(d));
+        let key = sim.with_identity(root, d);
         if !key.named("coverage").bernoulli(plan.coverage) {
             continue;
         }
@@ -217,7 +217,7 @@ fn emergency(sim: &mut Sim, me: InstanceId, p: &Programme, vulns: u64) {
         if state.unsupported {
             continue;
         }
-        let key = root.with(sim.identity(d));
+        let key = sim.with_identity(root, d);
         if !key.named("coverage").bernoulli(plan.coverage) {
             continue;
         }

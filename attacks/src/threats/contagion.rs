@@ -332,6 +332,11 @@ pub struct Outbreak {
 
 const NOT_RANKED: u64 = u64::MAX;
 
+/// The key of instance `instance`'s ranks of susceptible hosts.
+fn rank_key(sim: &Sim, instance: InstanceId) -> Key {
+    sim.key(instance).named("rank")
+}
+
 impl Outbreak {
     pub fn new(plan: Arc<Spread>, ids: SpreadIds, devices: usize, zones: usize) -> Self {
         let sources = devices + plan.external_sources as usize;
@@ -361,10 +366,10 @@ impl Outbreak {
     /// Ranks `d` among its zone's susceptible hosts by a key of its
     /// identity: the lowest-ranked falls first, which makes each victim a
     /// uniform draw, and the same device in every design that has it.
-    fn rank(&mut self, sim: &Sim, instance: InstanceId, d: DeviceIndex, epoch: u32) {
+    /// `ranks` is the instance's key named `"rank"` ([`rank_key`]).
+    fn rank(&mut self, sim: &Sim, ranks: Key, d: DeviceIndex, epoch: u32) {
         let zone = usize::from(sim.device(d).zone.0);
-        let rank =
-            sim.key(instance).named("rank").with(sim.identity(d)).with(u64::from(epoch)).value().min(NOT_RANKED - 1);
+        let rank = sim.with_identity(ranks, d).with(u64::from(epoch)).value().min(NOT_RANKED - 1);
         self.rank_of[d as usize] = rank;
         self.ranked[zone].push(Reverse((rank, d)));
         self.susceptible[zone] += 1;
@@ -552,9 +557,11 @@ impl Outbreak {
         if self.edges.is_some() {
             return; // each scanner draws its own edges when it starts
         }
+        let ranks = rank_key(sim, instance);
         for &d in &plan.exposed {
-            if plan.takes(sim, d) {
-                self.rank(sim, instance, d, sim.state(d).epoch);
+            let state = sim.state(d);
+            if plan.listens(sim.device(d).device_type) && plan.weakness.open(&state) {
+                self.rank(sim, ranks, d, state.epoch);
             }
         }
         for i in 0..plan.external_sources {
@@ -606,7 +613,22 @@ pub fn infect_next(In(e): In<Event>, mut sim: Sim, mut outbreaks: ResMut<Instanc
     let draw = scanner.key.with(scanner.n);
     scanner.due += draw.named("gap").exp1();
     o.scanners[j as usize] = Some(scanner);
-    o.due[class].push(Reverse((scanner.due.to_bits(), j)));
+    // Its entry is the class's first (`next_due` just found it there):
+    // moved to its new place rather than left behind, stale, for a later
+    // look to throw away. The entries are distinct, so the order they
+    // come out in does not depend on how the heap holds them.
+    let entry = Reverse((scanner.due.to_bits(), j));
+    let heap = &mut o.due[class];
+    let moved = match heap.peek_mut() {
+        Some(mut first) if first.0.1 == j => {
+            *first = entry;
+            true
+        }
+        _ => false,
+    };
+    if !moved {
+        heap.push(entry);
+    }
     // A zone it reaches, chosen in proportion to its susceptible hosts (a
     // draw of the scanner's own key), and in it the susceptible host of
     // lowest rank: together a uniform draw among the hosts it could take.
@@ -694,7 +716,7 @@ fn device_changed(In(e): In<Event>, mut sim: Sim, mut outbreaks: ResMut<Instance
     let susceptible = o.plan.takes(&sim, d);
     let ranked = o.rank_of[d as usize] != NOT_RANKED;
     if susceptible && !ranked {
-        o.rank(&sim, e.instance, d, state.epoch);
+        o.rank(&sim, rank_key(&sim, e.instance), d, state.epoch);
         changed = true;
     } else if !susceptible && ranked {
         changed |= o.unrank(&sim, d);
