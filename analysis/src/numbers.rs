@@ -34,6 +34,20 @@ pub fn decimals_for(half_width: f64, whole_numbers: bool) -> usize {
     if whole_numbers && half_width >= 1.0 { 0 } else { d.min(3) }
 }
 
+/// Decimals for a share and its interval: two, or up to four when two
+/// would print a bound that differs from the share as the share itself
+/// (1,000 of 1,000 trials is [0.996, 1.000], not [1.00, 1.00]).
+pub fn decimals_for_share(share: f64, low: f64, high: f64) -> usize {
+    let hides = |d: usize, bound: f64| {
+        bound.is_finite() && (bound - share).abs() > 1e-12 && with_decimals(bound, d) == with_decimals(share, d)
+    };
+    let mut d = 2;
+    while d < 4 && (hides(d, low) || hides(d, high)) {
+        d += 1;
+    }
+    d
+}
+
 /// A number as a reader would write it on its own: thousands separated, no
 /// decimals from 10 up, two below.
 pub fn readable(x: f64) -> String {

@@ -167,7 +167,11 @@ pub fn render_report(
             let first = r.design == designs[0].label;
             // Rounded alike across the row, to what each interval supports.
             let whole = info.is_count();
-            let d = if info.is_flag() { 2 } else { decimals_for((r.ci_high - r.ci_low) / 2.0, whole) };
+            let d = if info.is_flag() {
+                crate::numbers::decimals_for_share(r.mean, r.ci_low, r.ci_high)
+            } else {
+                decimals_for((r.ci_high - r.ci_low) / 2.0, whole)
+            };
             let dd = if info.is_flag() { 2 } else { decimals_for((r.diff_ci_high - r.diff_ci_low) / 2.0, whole) };
             // The unpaired interval is wider than the paired one: it gets
             // the precision its own width supports, not the paired one's.

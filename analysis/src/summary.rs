@@ -189,7 +189,7 @@ pub fn half_width(std: f64, n: u32) -> f64 {
 /// supports: (mean, interval, median).
 pub fn formatted(s: &MetricSummary) -> (String, String, String) {
     let half = (s.ci_high - s.ci_low) / 2.0;
-    let d = if s.share { 2 } else { decimals_for(half, s.whole) };
+    let d = if s.share { share_decimals(s) } else { decimals_for(half, s.whole) };
     let f = |x: f64| if x.is_nan() { "n/a".to_owned() } else { with_decimals(x, d) };
     let ci = if s.ci_low.is_nan() || s.ci_high.is_nan() {
         "n/a".to_owned()
@@ -197,6 +197,10 @@ pub fn formatted(s: &MetricSummary) -> (String, String, String) {
         format!("[{}, {}]", f(s.ci_low), f(s.ci_high))
     };
     (f(s.mean), ci, f(s.median))
+}
+
+fn share_decimals(s: &MetricSummary) -> usize {
+    crate::numbers::decimals_for_share(s.mean, s.ci_low, s.ci_high)
 }
 
 /// Renders summaries as an aligned text table for the terminal, with a
@@ -301,5 +305,13 @@ mod tests {
         assert!(lo < 1.0 && hi == 1.0, "a share of 1 is not certain: [{lo}, {hi}]");
         let (lo, hi) = wilson(0.0, 5.0);
         assert!(lo == 0.0 && hi > 0.0);
+        // Printed, the uncertain bound stays apart from the share.
+        let all = summarize_values(&info("flag"), &vec![Some(1.0); 1000]);
+        let (mean, ci, _) = formatted(&all);
+        assert_eq!((mean.as_str(), ci.as_str()), ("1.000", "[0.996, 1.000]"));
+        let none = summarize_values(&info("flag"), &vec![Some(0.0); 1000]);
+        assert_eq!(formatted(&none).1, "[0.000, 0.004]");
+        let some = summarize_values(&info("flag"), &[Some(1.0), Some(0.0), Some(1.0), Some(0.0)]);
+        assert_eq!(formatted(&some).0, "0.50");
     }
 }
