@@ -1,5 +1,6 @@
 //! Money follows the mechanism: a cost figure moves only the category it
-//! prices, a design that stops every exfiltration removes the breach cost,
+//! prices, a design or a defence that stops every readable exfiltration
+//! removes the breach cost,
 //! and a year without attacks costs only the defences.
 
 use iomtsim_analysis::money::{Category, defence_cost_per_year, trial_losses};
@@ -78,6 +79,24 @@ fn a_design_that_stops_every_exfiltration_removes_the_breach_cost() {
     let taken = |r: &[TrialResult]| r.iter().map(|t| t.outcome.core().compromised).sum::<u64>();
     let (a, b) = (taken(&ro) as f64, taken(&rc) as f64);
     assert!((a - b).abs() <= 0.25 * a, "compromised {a} with egress, {b} without");
+}
+
+#[test]
+fn a_defence_that_leaves_every_record_unreadable_removes_the_breach_cost_and_nothing_else() {
+    // Encryption at rest on every device type: what the worm's thieves
+    // copy out is ciphertext (nobody holds an administrator's keys here).
+    let open = format!("{}{COSTS}", text("scenarios/threats/exfiltration.toml"));
+    let encrypted = format!("{open}\n[defences.encryption]\nat_rest = [\"all\"]\n");
+    let (eo, ee) = (engine_from_text("open.toml", &open), engine_from_text("encrypted.toml", &encrypted));
+    let (ro, re) = (run(&eo, 60, 0), run(&ee, 60, 0));
+    let costs = eo.scenario().costs.clone().unwrap();
+    let (lo, le) = (losses(&eo, &costs, &ro), losses(&ee, &costs, &re));
+    assert!(column(&lo, Category::Breaches).iter().sum::<f64>() > 0.0, "breaches without encryption");
+    assert!(column(&le, Category::Records).iter().all(|x| *x == 0.0));
+    assert!(column(&le, Category::Breaches).iter().all(|x| *x == 0.0));
+    // The devices fall and stay down as before, trial by trial.
+    assert_eq!(column(&lo, Category::Downtime), column(&le, Category::Downtime));
+    assert_eq!(column(&lo, Category::Rebuilds), column(&le, Category::Rebuilds));
 }
 
 #[test]
