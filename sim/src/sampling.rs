@@ -195,8 +195,8 @@ mod partitioned_tests {
                 } else {
                     prop_assert_eq!(s.remove(p, d), model[p].remove(&d));
                 }
-                for q in 0..3 {
-                    prop_assert_eq!(s.len(q), model[q].len());
+                for (q, m) in model.iter().enumerate() {
+                    prop_assert_eq!(s.len(q), m.len());
                 }
             }
         }

@@ -337,8 +337,11 @@ mod tests {
         assert!(err.contains("unknown attack `wurm`"), "{err}");
     }
 
+    /// Devices with the time something happened to them.
+    type Times = Vec<(u32, SimTime)>;
+
     /// Per trial: when each device was compromised and when encrypted.
-    fn timeline(r: &TrialResult) -> (Vec<(u32, SimTime)>, Vec<(u32, SimTime)>) {
+    fn timeline(r: &TrialResult) -> (Times, Times) {
         let of =
             |t: Transition| r.events.iter().filter(|e| e.transition == Some(t)).map(|e| (e.device, e.time)).collect();
         (of(Transition::Compromised), of(Transition::Disrupted))

@@ -564,7 +564,7 @@ mod tests {
     fn the_teaching_scenario_takes_imaging_devices_and_a_payload_follows() {
         let text = include_str!("../../../scenarios/threats/vendor.toml");
         let results = run(text, 40, false);
-        assert!(metric(text, &results, "objective_reached").iter().any(|&x| x == 1.0));
+        assert!(metric(text, &results, "objective_reached").contains(&1.0));
         assert!(results.iter().any(|r| r.outcome.core().disrupted > 0), "the ransomware follows the vendor path");
     }
 }
