@@ -120,6 +120,7 @@ pub struct Model {
     pub(crate) handlers: Vec<HandlerEntry>,
     pub(crate) on_transition: [Vec<HandlerId>; Transition::ALL.len()],
     pub(crate) on_event: Vec<HandlerId>,
+    pub(crate) on_step: Vec<HandlerId>,
     pub(crate) on_advisory: Vec<HandlerId>,
     /// Run at the start of every trial, before the start-of-trial systems:
     /// each mechanism's resources made afresh and its components taken off
@@ -464,6 +465,7 @@ impl SimBuilder {
                 handlers: Vec::new(),
                 on_transition: Default::default(),
                 on_event: Vec::new(),
+                on_step: Vec::new(),
                 on_advisory: Vec::new(),
                 reset: Vec::new(),
                 startup: Vec::new(),
@@ -633,6 +635,15 @@ impl SimBuilder {
     /// carries the device in `target` and the event kind in `tag`).
     pub fn on_event(&mut self, handler: HandlerId) {
         self.model.on_event.push(handler);
+    }
+
+    /// Calls `handler` for every recorded event that changes no device's
+    /// state: a step an attack takes on a device it holds or reaches
+    /// (records collected or sent out, messages read), as opposed to a
+    /// transition (the event carries the device in `target` and the event
+    /// kind in `tag`).
+    pub fn on_step(&mut self, handler: HandlerId) {
+        self.model.on_step.push(handler);
     }
 
     /// Calls `handler` whenever a vulnerability is advised as exploited in

@@ -235,12 +235,16 @@ impl TrialWorld {
                 }
                 Step::Deliver => {
                     for s in signals.drain(..) {
-                        let (first, then): (&[HandlerId], &[HandlerId]) = if s.advisory.is_some() {
-                            (&model.on_advisory, &[])
-                        } else {
-                            (s.transition.map_or(&[][..], |t| &model.on_transition[t.index()][..]), &model.on_event)
-                        };
-                        for &h in first.iter().chain(then) {
+                        let (first, then, steps): (&[HandlerId], &[HandlerId], &[HandlerId]) =
+                            if s.advisory.is_some() {
+                                (&model.on_advisory, &[], &[])
+                            } else {
+                                match s.transition {
+                                    Some(t) => (&model.on_transition[t.index()][..], &model.on_event, &[]),
+                                    None => (&[], &model.on_event, &model.on_step),
+                                }
+                            };
+                        for &h in first.iter().chain(then).chain(steps) {
                             let h = usize::from(h.0);
                             let e = Event {
                                 time: now,

@@ -38,6 +38,10 @@ pub struct MonitoringParams {
     /// Probability of seeing a compromise made by each ATT&CK technique,
     /// by id (e.g. `{ T1210 = 0.9, T1021 = 0.2 }`), multiplying the zone's
     /// coverage; techniques not listed are seen with `other_techniques`.
+    /// A technique listed here is also watched in the steps an attack takes
+    /// on a device it holds without changing its state (records sent out
+    /// over a command-and-control channel, T1041, say): such a step is seen
+    /// with the same probability, and detects that device's compromise.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, Probability>")]
     pub techniques: BTreeMap<Spanned<String>, Probability>,
@@ -192,6 +196,10 @@ impl Plugin for Monitoring {
     fn build(&self, b: &mut SimBuilder) {
         let seen = b.handler("monitoring.compromise_seen", compromise_seen);
         b.on_transition(Transition::Compromised, seen);
+        if !self.plan.techniques.is_empty() {
+            let step = b.handler("monitoring.step_seen", step_seen);
+            b.on_step(step);
+        }
         let detect = b.handler("monitoring.detect", detect_compromise);
         let alert = b.event(ALERT);
         let ignored = b.event(IGNORED);
@@ -230,6 +238,28 @@ fn compromise_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>
     if key.named("seen").bernoulli(p) {
         let delay = indicated.unwrap_or(&w.plan.time_to_detect).draw(key.named("delay"));
         sim.schedule_in(delay, w.detect, d, epoch);
+    }
+}
+
+/// An attack took a step on a device without changing its state: if the
+/// step's technique is one this monitoring lists and the device is
+/// compromised, the step may be seen, and the compromise detected after
+/// the time to detect. Draws are keyed by the compromise and the step.
+fn step_seen(In(e): In<Event>, mut sim: Sim, watches: Res<Instances<Watch>>) {
+    let w = watches.get(e.instance);
+    let d = e.target;
+    let kind = EventKindId(e.tag as u16);
+    let Some(technique) = sim.event_kind(kind).technique else { return };
+    let Some(&(_, p)) = w.plan.techniques.iter().find(|(t, _)| *t == technique) else { return };
+    let state = sim.state(d);
+    if !state.compromised || state.detected {
+        return;
+    }
+    let zone = usize::from(sim.device(d).zone.0);
+    let key = sim.key(e.instance).and(state.cause).named("step").with(e.tag);
+    if key.named("seen").bernoulli(w.plan.coverage[zone] * p) {
+        let delay = w.plan.time_to_detect.draw(key.named("delay"));
+        sim.schedule_in(delay, w.detect, d, u64::from(state.epoch));
     }
 }
 

@@ -1,7 +1,12 @@
 //! Patient records stolen from the devices an intrusion holds: collected
 //! from each device's own storage (ATT&CK T1005), then sent out over the
 //! attackers' command-and-control channel (T1041), as MedJack's backdoors
-//! sent what they took out over port 443 [S11].
+//! sent what they took out over port 443 [S11], or, with `channel =
+//! "web_service"`, uploaded to a legitimate cloud-storage service (T1567).
+//! The channel decides what monitoring can see: a detector that watches
+//! for command-and-control traffic (`techniques = { T1041 = … }`) sees the
+//! first kind of transfer and detects the device that sent it; an upload
+//! to a service the hospital's own staff use passes it by.
 //!
 //! It follows the attacks it is told to follow. When one of them takes a
 //! device whose type holds patient records, the records are collected and
@@ -67,6 +72,23 @@ pub struct ExfiltrationParams {
     #[serde(default = "default_objective")]
     #[schemars(with = "u64")]
     pub objective_records: Spanned<u64>,
+    /// How the records leave: `c2` over the attackers' command-and-control
+    /// channel (T1041, the default), or `web_service`, uploaded to a
+    /// legitimate cloud-storage service (T1567), which a detector watching
+    /// for command-and-control traffic does not see.
+    #[serde(default)]
+    pub channel: Channel,
+}
+
+/// The channel records leave by.
+#[derive(Deserialize, schemars::JsonSchema, Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The attackers' command-and-control channel (T1041).
+    #[default]
+    C2,
+    /// A legitimate web service such as cloud storage (T1567).
+    WebService,
 }
 
 fn default_rate() -> Spanned<f64> {
@@ -122,6 +144,24 @@ const CIPHERTEXT: EventSpec = EventSpec::new(
     "have their encrypted files copied out, which the attackers cannot read without the keys",
 )
 .technique("T1041");
+const SENT_WEB: EventSpec = EventSpec::new(
+    "records-uploaded",
+    "has all its patient records uploaded to a cloud-storage service the attackers use",
+    "have all their patient records uploaded to a cloud-storage service the attackers use",
+)
+.technique("T1567");
+const PART_SENT_WEB: EventSpec = EventSpec::new(
+    "records-part-uploaded",
+    "is cut off with part of its patient records already uploaded",
+    "are cut off with part of their patient records already uploaded",
+)
+.technique("T1567");
+const CIPHERTEXT_WEB: EventSpec = EventSpec::new(
+    "ciphertext-uploaded",
+    "has its encrypted files uploaded, which the attackers cannot read without the keys",
+    "have their encrypted files uploaded, which the attackers cannot read without the keys",
+)
+.technique("T1567");
 const RECORDS: MetricSpec = MetricSpec::count(
     "records_taken",
     "readable patient records taken",
@@ -153,7 +193,7 @@ impl PluginSpec for ExfiltrationFactory {
     const KIND: &'static str = "exfiltration";
     const ROLE: Role = Role::Attack;
     const SUMMARY: &'static str =
-        "patient records collected from held devices (T1005) and sent out over the attackers' channel (T1041)";
+        "patient records collected from held devices (T1005) and sent out over the attackers' channel (T1041) or a web service (T1567)";
 
     fn configure(
         p: ExfiltrationParams,
@@ -204,6 +244,7 @@ impl PluginSpec for ExfiltrationFactory {
                 service,
                 *p.objective_records.get_ref(),
             )),
+            channel: p.channel,
         }))
     }
 }
@@ -267,6 +308,7 @@ pub fn keys_taken(staff: &[Staff], held: impl Fn(StaffId) -> u32, zone: ZoneId, 
 
 struct Exfiltration {
     plan: Arc<Plan>,
+    channel: Channel,
 }
 
 #[derive(Clone, Copy)]
@@ -322,16 +364,17 @@ struct Theft {
 
 impl Plugin for Exfiltration {
     fn build(&self, b: &mut SimBuilder) {
+        let web = self.channel == Channel::WebService;
         let ids = Ids {
             collect: b.handler("exfiltration.collect", collect),
             finish: b.handler("exfiltration.finish", finish),
             close: b.handler("exfiltration.close", close),
             collected: b.event(COLLECTED),
             no_way_out: b.event(NO_WAY_OUT),
-            sent: b.event(SENT),
-            part_sent: b.event(PART_SENT),
+            sent: b.event(if web { SENT_WEB } else { SENT }),
+            part_sent: b.event(if web { PART_SENT_WEB } else { PART_SENT }),
             nothing_sent: b.event(NOTHING_SENT),
-            ciphertext: b.event(CIPHERTEXT),
+            ciphertext: b.event(if web { CIPHERTEXT_WEB } else { CIPHERTEXT }),
             records: b.metric(RECORDS),
             devices: b.metric(DEVICES),
             unreadable: b.metric(UNREADABLE),
@@ -668,6 +711,32 @@ mod tests {
             events(&e, &results, "records-sent"),
             results.iter().map(|r| r.outcome.core().compromised as usize).sum::<usize>()
         );
+    }
+
+    #[test]
+    fn a_detector_watching_for_c2_traffic_sees_records_sent_over_c2_but_not_an_upload_to_a_web_service() {
+        // Monitoring that sees nothing but command-and-control transfers
+        // (T1041), and no response: detection changes nothing else.
+        let watch = "[defences.monitoring]\ntime_to_detect = \"1h\"\ntechniques = { T1041 = 1.0 }\nother_techniques = 0.0";
+        let c2 = hospital(200, "", "\"https\"", FAST, watch);
+        let web = hospital(200, "", "\"https\"", &format!("{FAST}\nchannel = \"web_service\""), watch);
+        let (ec, rc) = run_on(&registry(), &c2, 20);
+        let (ew, rw) = run_on(&registry(), &web, 20);
+        for (a, b) in rc.iter().zip(&rw) {
+            let (a, b) = (a.outcome.core(), b.outcome.core());
+            assert!(a.records_exfiltrated > 0);
+            assert_eq!(a.records_exfiltrated, b.records_exfiltrated, "the channel changes what leaves not at all");
+            assert_eq!(a.compromised, b.compromised);
+            assert!(a.detected && a.time_to_detect_h.is_some(), "the C2 transfer is seen");
+            assert!(!b.detected, "the upload to a web service is not");
+        }
+        assert_eq!(events(&ec, &rc, "records-sent"), events(&ew, &rw, "records-uploaded"));
+        let technique = |e: &Engine, name: &str| {
+            e.model().events.iter().find(|k| k.name == name).and_then(|k| k.technique).expect("declared")
+        };
+        assert_eq!((technique(&ec, "records-sent"), technique(&ew, "records-uploaded")), ("T1041", "T1567"));
+        let bad = load_error(&hospital(10, "", "\"https\"", "collect_after = \"1h\"\nchannel = \"pigeon\"", ""));
+        assert!(bad.contains("unknown variant `pigeon`"), "{bad}");
     }
 
     #[test]
