@@ -25,9 +25,9 @@ use crate::device::{Device, DeviceState};
 use crate::model::{LiveHandler, Model};
 use crate::outcome::{Breakdown, CoreMetric, TrialOutcome, TrialResult};
 use crate::queue::{Event, HandlerId};
-use crate::vocabulary::InstanceId;
 use crate::random::{Key, name_hash};
 use crate::time::{SimDuration, SimTime};
+use crate::vocabulary::InstanceId;
 use crate::vocabulary::MetricValue;
 
 const TRAITS: u64 = name_hash("device-traits");
@@ -235,15 +235,14 @@ impl TrialWorld {
                 }
                 Step::Deliver => {
                     for s in signals.drain(..) {
-                        let (first, then, steps): (&[HandlerId], &[HandlerId], &[HandlerId]) =
-                            if s.advisory.is_some() {
-                                (&model.on_advisory, &[], &[])
-                            } else {
-                                match s.transition {
-                                    Some(t) => (&model.on_transition[t.index()][..], &model.on_event, &[]),
-                                    None => (&[], &model.on_event, &model.on_step),
-                                }
-                            };
+                        let (first, then, steps): (&[HandlerId], &[HandlerId], &[HandlerId]) = if s.advisory.is_some() {
+                            (&model.on_advisory, &[], &[])
+                        } else {
+                            match s.transition {
+                                Some(t) => (&model.on_transition[t.index()][..], &model.on_event, &[]),
+                                None => (&[], &model.on_event, &model.on_step),
+                            }
+                        };
                         for &h in first.iter().chain(then).chain(steps) {
                             let h = usize::from(h.0);
                             let e = Event {

@@ -119,7 +119,9 @@ fn run_writes_trials_events_and_manifest() {
         df.get_column_names().iter().map(|c| c.to_string()).collect()
     };
     assert!(named(&ts).contains(&"devices_patched".to_owned()) && !named(&ts).contains(&"patched".to_owned()));
-    assert!(named(&trials).contains(&"patches_installed".to_owned()) && !named(&trials).contains(&"patched".to_owned()));
+    assert!(
+        named(&trials).contains(&"patches_installed".to_owned()) && !named(&trials).contains(&"patched".to_owned())
+    );
     let svg = std::fs::read_to_string(res.join("plots/compromised_over_time.svg")).expect("the time plot");
     assert!(svg.contains("devices compromised at that moment"), "the time plot counts at an instant");
     // Where the harm lands adds up to the trial totals.

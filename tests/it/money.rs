@@ -183,7 +183,10 @@ fn the_comparison_ranks_designs_by_loss_plus_defence_cost_and_says_what_each_buy
     assert_eq!(risk.ranking, by_total.iter().map(|d| d.design.clone()).collect::<Vec<_>>());
     assert!(!risk.sensitivity.is_empty() && risk.sensitivity.iter().all(|s| s.ranking.len() == 2));
     let words = iomtsim_analysis::risk::risk_sentences(&risk).join(" ");
-    assert!(words.contains("Design incident-response costs GBP 120k a year more than no-team and avoids GBP"), "{words}");
+    assert!(
+        words.contains("Design incident-response costs GBP 120k a year more than no-team and avoids GBP"),
+        "{words}"
+    );
     assert!(words.contains("Ranked by expected loss plus defence cost, cheapest first"), "{words}");
     // The report leads with it, and the loss-exceedance curve is drawn.
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();

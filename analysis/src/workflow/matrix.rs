@@ -363,11 +363,7 @@ pub fn matrix_costs(report: &MatrixReport) -> String {
         } else if hi < 0.0 {
             format!("adds {} {} of loss a year", money(-avoided), interval_words(currency, -hi, -lo))
         } else {
-            format!(
-                "changes the loss by no more than noise ({} {})",
-                money(avoided),
-                interval_words(currency, lo, hi)
-            )
+            format!("changes the loss by no more than noise ({} {})", money(avoided), interval_words(currency, lo, hi))
         };
         let ratio = if *cost > 0.0 && lo > 0.0 {
             format!(", {} times its cost", with_decimals(avoided / cost, if avoided / cost < 10.0 { 1 } else { 0 }))

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use compare::{CompareReport, CompareRequest, compare_designs};
 pub(crate) use matrix::percent;
-pub use matrix::{MatrixCell, MatrixReport, MatrixRequest, defence_matrix, matrix_costs, matrix_markdown, matrix_table};
+pub use matrix::{
+    MatrixCell, MatrixReport, MatrixRequest, defence_matrix, matrix_costs, matrix_markdown, matrix_table,
+};
 pub use run::{MAX_THREADS, RunReport, RunRequest, Trials, rerun_request, run_scenario};
 pub use sweep::{
     CellSummary, SWEEP_OUTCOMES, SweepReport, SweepRequest, is_sweep_shard, merge_sweep_shards, run_sweep, sweep_table,

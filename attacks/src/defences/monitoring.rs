@@ -493,8 +493,12 @@ mod tests {
                 (x, y) => x.or(y),
             };
             assert_eq!(b.time_to_detect_h, first, "the first to see it detects it");
-            earlier_than_signature += usize::from(b.time_to_detect_h < s.time_to_detect_h || s.time_to_detect_h.is_none());
-            assert!((b.analyst_hours - (s.analyst_hours + a.analyst_hours)).abs() < 1e-9, "each triages its own alerts");
+            earlier_than_signature +=
+                usize::from(b.time_to_detect_h < s.time_to_detect_h || s.time_to_detect_h.is_none());
+            assert!(
+                (b.analyst_hours - (s.analyst_hours + a.analyst_hours)).abs() < 1e-9,
+                "each triages its own alerts"
+            );
         }
         assert!(earlier_than_signature > 0, "the anomaly detector sometimes sees first");
         // Together they detect more of the compromises than either alone.

@@ -192,8 +192,7 @@ impl PluginSpec for ExfiltrationFactory {
     type Params = ExfiltrationParams;
     const KIND: &'static str = "exfiltration";
     const ROLE: Role = Role::Attack;
-    const SUMMARY: &'static str =
-        "patient records collected from held devices (T1005) and sent out over the attackers' channel (T1041) or a web service (T1567)";
+    const SUMMARY: &'static str = "patient records collected from held devices (T1005) and sent out over the attackers' channel (T1041) or a web service (T1567)";
 
     fn configure(
         p: ExfiltrationParams,
@@ -717,7 +716,8 @@ mod tests {
     fn a_detector_watching_for_c2_traffic_sees_records_sent_over_c2_but_not_an_upload_to_a_web_service() {
         // Monitoring that sees nothing but command-and-control transfers
         // (T1041), and no response: detection changes nothing else.
-        let watch = "[defences.monitoring]\ntime_to_detect = \"1h\"\ntechniques = { T1041 = 1.0 }\nother_techniques = 0.0";
+        let watch =
+            "[defences.monitoring]\ntime_to_detect = \"1h\"\ntechniques = { T1041 = 1.0 }\nother_techniques = 0.0";
         let c2 = hospital(200, "", "\"https\"", FAST, watch);
         let web = hospital(200, "", "\"https\"", &format!("{FAST}\nchannel = \"web_service\""), watch);
         let (ec, rc) = run_on(&registry(), &c2, 20);
