@@ -132,3 +132,32 @@ pub fn patches_released(sim: &Sim) -> Vec<bool> {
     let now = sim.now();
     sim.scenario().vulnerabilities.iter().map(|v| v.patch_released().to_time().is_none_or(|t| t <= now)).collect()
 }
+
+/// When each vulnerability's patch comes out, relative to the trial start.
+pub fn patch_release_offsets(sim: &Sim) -> Vec<iomtsim_sim::Offset> {
+    sim.scenario().vulnerabilities.iter().map(iomtsim_sim::Vulnerability::patch_released).collect()
+}
+
+/// Installs on device `d` each released patch for a vulnerability it
+/// carries, `lag(i)` after patch `i` came out: at once when that is before
+/// the trial starts, else by an event to `install` (tag: the
+/// vulnerability). Call it while the trial is being set up.
+pub fn schedule_patch_installs(
+    sim: &mut Sim,
+    d: DeviceIndex,
+    released: &[iomtsim_sim::Offset],
+    install: HandlerId,
+    mut lag: impl FnMut(usize) -> SimDuration,
+) {
+    let state = sim.state(d);
+    for (i, released) in released.iter().enumerate() {
+        let v = VulnId(i as u8);
+        if !state.carries(v) {
+            continue;
+        }
+        match released.plus(lag(i)).to_time() {
+            None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
+            Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("the trial has not started"),
+        }
+    }
+}

@@ -169,3 +169,18 @@ pub fn insert_after(text: &str, anchor: &str, extra: &str) -> String {
     let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
     format!("{}\n{extra}{}", &text[..end], &text[end..])
 }
+
+/// A teaching ward of `scenarios/defences/` (one with clinical
+/// workstations and a snooping insider) with an RDP flaw (BlueKeep) in its
+/// workstations and a slow worm exploiting it from one of them: an attack
+/// that needs no account and that no log records, beside the insider.
+pub fn with_rdp_worm(text: &str) -> String {
+    let flawed = insert_after(text, "name = \"Clinical workstation\"", "vulnerabilities = [{ id = \"bluekeep\" }]");
+    insert_before(
+        &flawed,
+        "[attacks.snooping]",
+        "[[vulnerabilities]]\nid = \"bluekeep\"\nservice = \"rdp\"\ndisclosed = \"-30d\"\n\n\
+         [attacks.worm]\nexploit = \"bluekeep\"\nscans_per_hour = 0.001\nentry_zone = \"ward\"\n\
+         entry_devices = 1\nentry_device_type = \"workstation\"\n",
+    )
+}

@@ -114,20 +114,6 @@ mod tests {
 
     const SCENARIO: &str = include_str!("../../../scenarios/defences/access_control.toml");
 
-    /// The shipped ward with an RDP flaw (BlueKeep) in its workstations and
-    /// a slow worm exploiting it from one of them: an attack that needs no
-    /// account, beside the snooping nurse.
-    fn with_worm(text: &str) -> String {
-        let flawed = insert_after(text, "name = \"Clinical workstation\"", "vulnerabilities = [{ id = \"bluekeep\" }]");
-        insert_before(
-            &flawed,
-            "[attacks.snooping]",
-            "[[vulnerabilities]]\nid = \"bluekeep\"\nservice = \"rdp\"\ndisclosed = \"-30d\"\n\n\
-             [attacks.worm]\nexploit = \"bluekeep\"\nscans_per_hour = 0.001\nentry_zone = \"ward\"\n\
-             entry_devices = 1\nentry_device_type = \"workstation\"\n",
-        )
-    }
-
     #[test]
     fn least_privilege_keeps_the_snooping_nurse_out_of_the_records_server_not_a_worm_off_the_ward() {
         let bare = without(SCENARIO, "defences.access_control");
@@ -138,7 +124,7 @@ mod tests {
         assert!(metric(SCENARIO, &on, "snooping.records_browsed").iter().all(|&n| n > 0.0));
         // An exploit logs in as nobody: the same workstations fall to the
         // worm in every trial, narrowed accounts or not.
-        let (wormy, wormy_bare) = (with_worm(SCENARIO), with_worm(&bare));
+        let (wormy, wormy_bare) = (with_rdp_worm(SCENARIO), with_rdp_worm(&bare));
         let (on, off) = (run(&wormy, 40, false), run(&wormy_bare, 40, false));
         let infections = metric(&wormy, &on, "worm.infections");
         assert!(infections.iter().any(|&n| n > 1.0), "the worm spreads beyond its entry");

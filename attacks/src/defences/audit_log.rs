@@ -256,17 +256,7 @@ mod tests {
         // The logs stop no attack: beside the nurse, a worm exploiting an
         // RDP flaw (T1210, which they do not record) takes the same ward
         // workstations in every trial, reviewed or not.
-        let wormy = |text: &str| {
-            let t = insert_after(text, "name = \"Clinical workstation\"", "vulnerabilities = [{ id = \"bluekeep\" }]");
-            insert_before(
-                &t,
-                "[attacks.snooping]",
-                "[[vulnerabilities]]\nid = \"bluekeep\"\nservice = \"rdp\"\ndisclosed = \"-30d\"\n\n\
-                 [attacks.worm]\nexploit = \"bluekeep\"\nscans_per_hour = 0.001\nentry_zone = \"ward\"\n\
-                 entry_devices = 1\nentry_device_type = \"workstation\"\n",
-            )
-        };
-        let (wormy_on, wormy_off) = (wormy(SCENARIO), wormy(&bare));
+        let (wormy_on, wormy_off) = (with_rdp_worm(SCENARIO), with_rdp_worm(&bare));
         let (on, off) = (run(&wormy_on, 60, false), run(&wormy_off, 60, false));
         let infections = metric(&wormy_on, &on, "worm.infections");
         assert!(infections.iter().any(|&n| n > 1.0), "the worm spreads beyond its entry");

@@ -152,8 +152,7 @@ impl Plugin for Patching {
 /// it (an event). Draws are keyed by device and vulnerability.
 fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: HandlerId) {
     let root = sim.key(me);
-    let scenario_vulns: Vec<_> =
-        sim.scenario().vulnerabilities.iter().map(iomtsim_sim::Vulnerability::patch_released).collect();
+    let released = crate::common::patch_release_offsets(sim);
     for &d in &plan.candidates {
         let state = sim.state(d);
         if state.unsupported || state.vulnerable == 0 {
@@ -164,17 +163,8 @@ fn schedule_patches(sim: &mut Sim, me: InstanceId, plan: &Plan, install: Handler
             continue;
         }
         let lag = &plan.lags[usize::from(sim.device(d).device_type.0)];
-        for (i, released) in scenario_vulns.iter().enumerate() {
-            let v = VulnId(i as u8);
-            if !state.carries(v) {
-                continue;
-            }
-            let installed = released.plus(lag.draw(key.named("lag").with(plan.vuln_keys[i])));
-            match installed.to_time() {
-                None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
-                Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("the trial has not started"),
-            }
-        }
+        let key = key.named("lag");
+        crate::common::schedule_patch_installs(sim, d, &released, install, |i| lag.draw(key.with(plan.vuln_keys[i])));
     }
 }
 

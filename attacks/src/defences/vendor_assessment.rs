@@ -446,25 +446,14 @@ impl Plugin for Model {
 /// Draws are keyed by device and vulnerability.
 fn schedule_updates(sim: &mut Sim, me: InstanceId, u: &Updates, install: HandlerId) {
     let root = sim.key(me);
-    let released: Vec<_> =
-        sim.scenario().vulnerabilities.iter().map(iomtsim_sim::Vulnerability::patch_released).collect();
+    let released = crate::common::patch_release_offsets(sim);
     for &d in &u.devices {
         let state = sim.state(d);
         if state.unsupported || state.vulnerable == 0 {
             continue;
         }
-        let key = root.with(sim.identity(d)).named("update");
-        for (i, released) in released.iter().enumerate() {
-            let v = VulnId(i as u8);
-            if !state.carries(v) {
-                continue;
-            }
-            let installed = released.plus(u.lag.draw(key.with(u.vuln_keys[i])));
-            match installed.to_time() {
-                None | Some(SimTime::ZERO) => sim.patch_before_start(d, v),
-                Some(at) => sim.schedule_at(at, install, d, u64::from(v.0)).expect("the trial has not started"),
-            }
-        }
+        let key = sim.with_identity(root, d).named("update");
+        crate::common::schedule_patch_installs(sim, d, &released, install, |i| u.lag.draw(key.with(u.vuln_keys[i])));
     }
 }
 

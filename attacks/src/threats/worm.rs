@@ -336,29 +336,20 @@ mod tests {
     fn spread_across_a_directed_conduit_matches_multi_group_theory() {
         // Zone a reaches b on SMB; b cannot reach back. A host in a spreads
         // its scans over the 1,199 other hosts it reaches.
-        let text = r#"
+        let text = &format!(
+            r#"
             name = "two-zones"
             duration = "30d"
-            zones = [{ id = "a" }, { id = "b" }]
-            conduits = [{ from = "a", to = "b", services = ["smb"] }]
-            vulnerabilities = [{ id = "eb", service = "smb" }]
-            device_types = [{ id = "host", services = ["smb"], vulnerabilities = [{ id = "eb" }] }]
+            zones = [{{ id = "a" }}, {{ id = "b" }}]
+            conduits = [{{ from = "a", to = "b", services = ["smb"] }}]
+            vulnerabilities = [{{ id = "eb", service = "smb" }}]
+            device_types = [{{ id = "host", services = ["smb"], vulnerabilities = [{{ id = "eb" }}] }}]
             placement = [
-              { zone = "a", device_type = "host", count = 600 },
-              { zone = "b", device_type = "host", count = 600 },
+              {{ zone = "a", device_type = "host", count = 600 }},
+              {{ zone = "b", device_type = "host", count = 600 }},
             ]
-            [attacks.worm]
-            exploit = "eb"
-            scans_per_hour = 3.0
-            entry_zone = "a"
-            entry_devices = 1
-            [defences.monitoring]
-            coverage = 1.0
-            time_to_detect = { dist = "exponential", mean = "1h" }
-            [defences.incident_response]
-            isolate_after = "0s"
-            restore_time = "3000d"
-        "#;
+            {SIR_WORM_FROM_A}"#
+        );
         let results = run(text, 500, true);
         let r = 3.0; // scans per infectious period × success
         let theory = final_size(&[vec![r * 600.0 / 1199.0, 0.0], vec![r * 600.0 / 1199.0, r * 600.0 / 599.0]]);
