@@ -178,7 +178,13 @@ pub fn defence_cost_per_year(scenario: &Scenario) -> f64 {
     let Some(costs) = &scenario.costs else { return 0.0 };
     let years = costs.amortise_years;
     let design = costs.design_cost_per_year + costs.design_one_off_cost / years;
-    design + scenario.instances.iter().map(|i| i.cost_per_year + i.one_off_cost / years).sum::<f64>()
+    design + scenario.instances.iter().map(|i| instance_cost_per_year(i, years)).sum::<f64>()
+}
+
+/// What one attack or defence table costs a year: its yearly cost plus its
+/// one-off cost spread over `years`.
+pub fn instance_cost_per_year(i: &iomtsim_sim::InstanceSection, years: f64) -> f64 {
+    i.cost_per_year + i.one_off_cost / years
 }
 
 /// The `q` quantile of `xs` (linear interpolation between order statistics).

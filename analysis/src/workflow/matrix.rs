@@ -21,7 +21,7 @@ use polars::prelude::*;
 
 use super::run::MAX_THREADS;
 use super::{Progress, Stop, WorkflowError, run_trials};
-use crate::money::{interval_words, money_words, trial_losses};
+use crate::money::{instance_cost_per_year, interval_words, money_words, trial_losses};
 use crate::numbers::{decimals_for, with_decimals};
 use crate::output::{write_csv, write_parquet};
 use crate::plots::plot_defence_matrix;
@@ -191,7 +191,7 @@ pub fn defence_matrix(
         .map(|d| {
             let years = scenario.costs.as_ref()?.amortise_years;
             let i = scenario.instances.iter().find(|i| i.role == Role::Defence && i.id.get_ref() == d)?;
-            Some(i.cost_per_year + i.one_off_cost / years)
+            Some(instance_cost_per_year(i, years))
         })
         .collect();
     let currency = scenario.costs.as_ref().map(|c| c.currency.clone());
