@@ -887,6 +887,20 @@ mod tests {
     }
 
     #[test]
+    fn staff_whose_click_rate_is_not_given_click_as_untrained_staff_do() {
+        // The nurses' line removed: they click at the default 0.331 [S13],
+        // the same clicks, trial by trial, as when it is written out.
+        let given = hospital(0.331, "[\"ward\"]", "\"rdp\"", "", "");
+        let default = given.replacen("click_rate = 0.331\n", "", 1);
+        assert_ne!(given, default);
+        let (a, b) = (run(&given, 20, false), run(&default, 20, false));
+        let (ca, cb) = (metric(&given, &a, "clicks"), metric(&default, &b, "clicks"));
+        assert_eq!(ca, cb);
+        let mean = ca.iter().sum::<f64>() / ca.len() as f64;
+        assert!(mean > 0.0, "untrained staff click: {ca:?}");
+    }
+
+    #[test]
     fn nobody_clicking_means_the_attack_never_starts() {
         for rate in [0.0, 0.1] {
             let text = hospital(rate, "[\"ward\", \"servers\"]", "\"rdp\"", "", DOMAIN_ADMINS);
