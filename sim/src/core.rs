@@ -10,13 +10,14 @@
 //! provenance), and raises a signal that subscribed mechanisms receive at
 //! the same instant, after the system that caused it returns.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bevy_ecs::entity::Entity;
-use bevy_ecs::prelude::{Query, ResMut, Resource};
+use bevy_ecs::prelude::{ResMut, Resource};
 use bevy_ecs::system::SystemParam;
 
-use crate::device::{Device, DeviceIndex, DeviceState, Transition};
+use crate::device::{DeviceIndex, DeviceState, Transition};
 use crate::domain::StaffId;
 use crate::estate::VulnId;
 use crate::model::Model;
@@ -98,10 +99,10 @@ pub struct TrialCore {
     /// The events to come: handlers schedule straight into it, and the
     /// loop pops from it.
     pub(crate) queue: EventQueue,
-    /// Every device's shared state, by device index: the same values as
-    /// the devices' [`DeviceState`] components (every change goes through
-    /// [`Sim`], which writes both), kept here so that reading one device's
-    /// state is an index rather than an entity lookup.
+    /// Every device's shared state, by device index: the engine's own
+    /// per-device state, kept in its resource as one dense array, so that
+    /// reading or changing a device's state in a handler is an index rather
+    /// than an entity lookup, and a handler's parameters need no query.
     pub(crate) states: Vec<DeviceState>,
     pub(crate) now: SimTime,
     pub(crate) horizon: SimTime,
@@ -214,7 +215,7 @@ impl TrialCore {
 #[derive(SystemParam)]
 pub struct Sim<'w, 's> {
     core: ResMut<'w, TrialCore>,
-    states: Query<'w, 's, (&'static Device, &'static mut DeviceState)>,
+    marker: PhantomData<&'s ()>,
 }
 
 impl Sim<'_, '_> {
@@ -260,10 +261,9 @@ impl Sim<'_, '_> {
         self.core.states[d as usize]
     }
 
-    /// Every device and its shared state, in no particular order: one pass
-    /// over the estate, much cheaper than [`Sim::state`] device by device.
+    /// Every device and its shared state, in device order.
     pub fn devices(&self) -> impl Iterator<Item = (DeviceIndex, &DeviceState)> + '_ {
-        self.states.iter().map(|(d, s)| (d.index, s))
+        self.core.states.iter().enumerate().map(|(d, s)| (d as DeviceIndex, s))
     }
 
     /// The entity of device `d`, for a mechanism's own components.
@@ -382,7 +382,6 @@ impl Sim<'_, '_> {
     /// goes out of or back into service; returns the state before and after.
     fn change(&mut self, d: DeviceIndex, change: impl FnOnce(&mut DeviceState)) -> (DeviceState, DeviceState) {
         let now = self.core.now;
-        let entity = self.core.entities[d as usize];
         let state = &mut self.core.states[d as usize];
         let before = *state;
         change(state);
@@ -397,7 +396,6 @@ impl Sim<'_, '_> {
             _ => {}
         }
         let after = *state;
-        *self.states.get_mut(entity).expect("every device has a DeviceState").1 = after;
         let books = &mut self.core.books;
         let count = |counter: &mut u32, was: bool, is: bool| {
             if is && !was {

@@ -1,8 +1,9 @@
-//! Devices as ECS entities: what a device is ([`Device`], fixed for the
-//! trial) and the state every mechanism shares ([`DeviceState`]): whether
-//! an attacker controls it, whether it works, whether it is cut off the
-//! network, which vulnerabilities it carries and which are patched. A
-//! mechanism's own per-device state is a component of its own.
+//! Devices as ECS entities: what a device is ([`Device`], a component fixed
+//! for the trial) and the state every mechanism shares ([`DeviceState`]):
+//! whether an attacker controls it, whether it works, whether it is cut off
+//! the network, which vulnerabilities it carries and which are patched. The
+//! shared state is the engine's, kept in its trial resource by device index;
+//! a mechanism's own per-device state is a component of its own.
 
 use bevy_ecs::component::Component;
 use serde::Serialize;
@@ -33,9 +34,11 @@ pub struct Device {
 /// engine's transitions change.
 ///
 /// Read it with [`crate::Sim::state`] or [`crate::Sim::devices`], and change
-/// it only through `Sim`'s transitions: the engine keeps a copy of every
-/// device's state by index beside the components, and writes both.
-#[derive(Component, Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// it only through `Sim`'s transitions, which keep the books. It is the
+/// engine's state, held in one dense array by device index (not a
+/// component): every handler reads it, and an index is several times cheaper
+/// than an entity lookup.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeviceState {
     /// Vulnerabilities this device carries, one bit each (drawn per trial
     /// from the device type's shares).

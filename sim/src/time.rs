@@ -71,7 +71,7 @@ impl SimDuration {
         if !secs.is_finite() || secs >= u64::MAX as f64 / MICROS_PER_SECOND as f64 {
             return SimDuration(u64::MAX);
         }
-        SimDuration((secs.max(0.0) * MICROS_PER_SECOND as f64).round() as u64)
+        SimDuration(round_half_up(secs.max(0.0) * MICROS_PER_SECOND as f64))
     }
 
     /// The span in seconds.
@@ -277,9 +277,38 @@ impl schemars::JsonSchema for Offset {
     }
 }
 
+/// `x.round() as u64` for a finite `x` in [0, 2^64), bit for bit, without
+/// the library call `round` is on targets without a rounding instruction
+/// (every draw of a delay passes here).
+#[inline]
+fn round_half_up(x: f64) -> u64 {
+    // Below 2^52 the truncation and the fraction left are exact; from there
+    // on every f64 is a whole number already.
+    const WHOLE_FROM: f64 = 4_503_599_627_370_496.0;
+    let t = x as u64;
+    if x < WHOLE_FROM && x - t as f64 >= 0.5 { t + 1 } else { t }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn rounding_agrees_with_the_library(bits in 0u64..0x43F0_0000_0000_0000) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(round_half_up(x), x.round() as u64);
+        }
+    }
+
+    #[test]
+    fn rounding_agrees_with_the_library_at_halves_and_edges() {
+        for x in
+            [0.0, 0.49999999999999994, 0.5, 1.5, 2.5, 4_503_599_627_370_495.5, 4_503_599_627_370_496.0, 9.0e15, 1.8e19]
+        {
+            assert_eq!(round_half_up(x), x.round() as u64, "{x}");
+        }
+    }
 
     #[test]
     fn parses_human_durations() {

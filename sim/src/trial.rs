@@ -16,8 +16,7 @@
 use std::sync::Arc;
 
 use bevy_ecs::entity::Entity;
-use bevy_ecs::prelude::Query;
-use bevy_ecs::system::{BoxedSystem, SystemState};
+use bevy_ecs::system::BoxedSystem;
 use bevy_ecs::world::World;
 
 use crate::core::{Signal, TrialCore};
@@ -50,7 +49,6 @@ pub(crate) struct TrialWorld {
     /// Per cell of the breakdown: how many devices it holds.
     cell_devices: Vec<u32>,
     startup: Vec<BoxedSystem>,
-    states: SystemState<Query<'static, 'static, (&'static Device, &'static mut DeviceState)>>,
 }
 
 impl TrialWorld {
@@ -58,11 +56,11 @@ impl TrialWorld {
     pub(crate) fn new(model: &Arc<Model>) -> Self {
         let mut world = World::new();
         let s = &model.scenario;
-        let devices = s.devices.iter().enumerate().map(|(i, slot)| {
-            (
-                Device { index: i as u32, device_type: slot.device_type, zone: slot.zone, ordinal: slot.ordinal },
-                DeviceState::default(),
-            )
+        let devices = s.devices.iter().enumerate().map(|(i, slot)| Device {
+            index: i as u32,
+            device_type: slot.device_type,
+            zone: slot.zone,
+            ordinal: slot.ordinal,
         });
         let entities = world.spawn_batch(devices).collect();
         for step in &model.reset {
@@ -78,7 +76,6 @@ impl TrialWorld {
                 system
             })
             .collect();
-        let states = SystemState::new(&mut world);
         let instances = model.handlers.iter().map(|h| h.instance).collect();
         let plain_types = s
             .device_types
@@ -94,17 +91,7 @@ impl TrialWorld {
         for &c in &model.cell_of {
             cell_devices[c as usize] += 1;
         }
-        TrialWorld {
-            model: model.clone(),
-            world,
-            entities,
-            handlers,
-            instances,
-            plain_types,
-            cell_devices,
-            startup,
-            states,
-        }
+        TrialWorld { model: model.clone(), world, entities, handlers, instances, plain_types, cell_devices, startup }
     }
 
     /// Runs trial `trial`. Its result depends only on (model, seed, trial):
@@ -142,8 +129,7 @@ impl TrialWorld {
 
     /// Draws every device's traits afresh from keys of its stable identity:
     /// the same device carries the same vulnerabilities in every design,
-    /// wherever it is placed. Fills `states` by device index and copies each
-    /// into its device's component.
+    /// wherever it is placed. Fills `states` by device index.
     fn reset_devices(&mut self, root: Key, mut states: Vec<DeviceState>) -> Vec<DeviceState> {
         let model = &self.model;
         let s = &model.scenario;
@@ -170,10 +156,6 @@ impl TrialWorld {
             }
             fresh
         }));
-        let mut query = self.states.get_mut(&mut self.world).expect("devices exist");
-        for (device, mut state) in &mut query {
-            *state = states[device.index as usize];
-        }
         states
     }
 
@@ -289,7 +271,8 @@ enum Step {
 /// Closes the books at the horizon: downtime still running is counted up
 /// to it, and the engine's own metrics and the breakdown are filled in.
 fn finish(world: &mut World, model: &Model, cell_devices: &[u32], trial: u32) -> TrialResult {
-    let horizon = world.resource::<TrialCore>().horizon;
+    let mut core = world.resource_mut::<TrialCore>();
+    let horizon = core.horizon;
     let mut cells: Vec<Breakdown> = model
         .cells
         .iter()
@@ -304,8 +287,7 @@ fn finish(world: &mut World, model: &Model, cell_devices: &[u32], trial: u32) ->
         })
         .collect();
     let (mut open, mut open_critical) = (SimDuration::ZERO, SimDuration::ZERO);
-    let mut query = world.query::<(&Device, &DeviceState)>();
-    for (device, state) in query.iter(world) {
+    for (d, state) in core.states.iter().enumerate() {
         // A device the trial left alone adds nothing (adding a zero
         // downtime leaves a sum as it was).
         if !state.ever_compromised
@@ -315,7 +297,6 @@ fn finish(world: &mut World, model: &Model, cell_devices: &[u32], trial: u32) ->
         {
             continue;
         }
-        let d = device.index as usize;
         let mut downtime = state.downtime;
         if let Some(since) = state.unavailable_since {
             let span = horizon - since;
@@ -330,7 +311,6 @@ fn finish(world: &mut World, model: &Model, cell_devices: &[u32], trial: u32) ->
         cell.disrupted += u32::from(state.ever_disrupted);
         cell.downtime_device_hours += downtime.as_hours_f64();
     }
-    let mut core = world.resource_mut::<TrialCore>();
     let b = core.books.clone();
     let values = &mut core.values;
     let mut set = |m: CoreMetric, v: MetricValue| values[usize::from(m.id().0)] = v;

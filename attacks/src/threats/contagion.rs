@@ -368,14 +368,21 @@ impl Outbreak {
     /// uniform draw, and the same device in every design that has it.
     /// `ranks` is the instance's key named `"rank"` ([`rank_key`]).
     fn rank(&mut self, sim: &Sim, ranks: Key, d: DeviceIndex, epoch: u32) {
+        let (zone, entry) = self.count_in(sim, ranks, d, epoch);
+        self.ranked[zone].push(entry);
+    }
+
+    /// Books `d` as susceptible with its rank; returns its zone and the
+    /// entry that ranks it there.
+    fn count_in(&mut self, sim: &Sim, ranks: Key, d: DeviceIndex, epoch: u32) -> (usize, Entry) {
         let zone = usize::from(sim.device(d).zone.0);
         let rank = sim.with_identity(ranks, d).with(u64::from(epoch)).value().min(NOT_RANKED - 1);
         self.rank_of[d as usize] = rank;
-        self.ranked[zone].push(Reverse((rank, d)));
         self.susceptible[zone] += 1;
         if let Some(g) = self.plan.group[zone] {
             self.group_susceptible[g].add(self.plan.member_pos[zone], 1);
         }
+        (zone, Reverse((rank, d)))
     }
 
     fn unrank(&mut self, sim: &Sim, d: DeviceIndex) -> bool {
@@ -557,12 +564,20 @@ impl Outbreak {
         if self.edges.is_some() {
             return; // each scanner draws its own edges when it starts
         }
+        // Every zone's hosts gathered, then made a heap at once (in linear
+        // time): the entries are distinct, so they come out in the same
+        // order as if pushed one by one.
         let ranks = rank_key(sim, instance);
+        let mut lists: Vec<Vec<Entry>> = self.ranked.iter_mut().map(|h| std::mem::take(h).into_vec()).collect();
         for &d in &plan.exposed {
             let state = sim.state(d);
             if plan.listens(sim.device(d).device_type) && plan.weakness.open(&state) {
-                self.rank(sim, ranks, d, state.epoch);
+                let (zone, entry) = self.count_in(sim, ranks, d, state.epoch);
+                lists[zone].push(entry);
             }
+        }
+        for (heap, list) in self.ranked.iter_mut().zip(lists) {
+            *heap = BinaryHeap::from(list);
         }
         for i in 0..plan.external_sources {
             let key = sim.key(instance).named("outside-source").with(u64::from(i));

@@ -225,16 +225,26 @@ impl Campaign {
         for (r, &(_, d)) in all.iter().enumerate() {
             rank[d as usize] = r as u32;
         }
+        // Each zone's targets in rank order, read off the order of all:
+        // a foothold zone's list merges the lists of the zones it reaches
+        // (a copy when it reaches one, as most do).
+        let mut by_zone: Vec<Vec<(u32, DeviceIndex)>> = vec![Vec::new(); plan.listeners.len()];
+        for (r, &(_, d)) in all.iter().enumerate() {
+            by_zone[usize::from(sim.device(d).zone.0)].push((r as u32, d));
+        }
         let order: Vec<Vec<(u32, DeviceIndex)>> = plan
             .reach
             .iter()
-            .map(|zones| {
-                let mut list: Vec<(u32, DeviceIndex)> = zones
-                    .iter()
-                    .flat_map(|z| plan.listeners[usize::from(z.0)].iter().map(|&d| (rank[d as usize], d)))
-                    .collect();
-                list.sort_unstable();
-                list
+            .map(|zones| match zones.as_slice() {
+                [] => Vec::new(),
+                [z] => by_zone[usize::from(z.0)].clone(),
+                _ => {
+                    let mut list: Vec<(u32, DeviceIndex)> =
+                        zones.iter().flat_map(|z| by_zone[usize::from(z.0)].iter().copied()).collect();
+                    // Sorted runs, one per zone: a stable sort merges them.
+                    list.sort();
+                    list
+                }
             })
             .collect();
         let cursor = vec![0; order.len()];
