@@ -125,6 +125,18 @@ fn money_section(h: &mut String, r: &crate::risk::RiskComparison) {
     h.push_str("<p class=\"note\">Losses are the trials' outcomes priced with each scenario's <code>[costs]</code>; the intervals cover simulation noise only, not uncertainty in the cost figures, which the list above explores one at a time.</p>\n");
 }
 
+/// How the compared trials were run, and the smallest difference the
+/// report calls one that matters.
+#[derive(Clone, Copy, Debug)]
+pub struct ReportSettings {
+    /// Trials of each design.
+    pub trials: u32,
+    /// The seed they shared.
+    pub seed: u64,
+    /// The smallest relative difference that matters (`--min-effect`).
+    pub min_effect: f64,
+}
+
 /// Renders the report.
 pub fn render_report(
     designs: &[Design],
@@ -133,10 +145,9 @@ pub fn render_report(
     risk: Option<&crate::risk::RiskComparison>,
     figures: &[Figure],
     diagrams: &[Figure],
-    trials: u32,
-    seed: u64,
-    min_effect: f64,
+    settings: ReportSettings,
 ) -> String {
+    let ReportSettings { trials, seed, min_effect } = settings;
     let mut h = String::new();
     let names: Vec<String> = designs.iter().map(|d| escape(&d.label)).collect();
     let _ = write!(
@@ -732,12 +743,14 @@ mod tests {
         let (d, rows) = designs(0.13);
         let other = rows.iter().find(|r| r.design == "other").unwrap();
         assert!(other.p_value < 0.001 && !other.important, "{other:?}");
-        let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
+        let html =
+            render_report(&d, &rows, &[], None, &[], &[], ReportSettings { trials: 200, seed: 1, min_effect: 0.10 });
         assert!(!html.contains("class=\"worse\"") && !html.contains("class=\"better\""));
         // 30% slower: significant and important, and worse since lower is better.
         let (d, rows) = designs(4.0);
         assert!(rows.iter().find(|r| r.design == "other").unwrap().important);
-        let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
+        let html =
+            render_report(&d, &rows, &[], None, &[], &[], ReportSettings { trials: 200, seed: 1, min_effect: 0.10 });
         assert!(html.contains("class=\"worse\""));
         assert!(html.contains("at least 10% of the first design"));
     }
@@ -769,7 +782,15 @@ mod tests {
         };
         let designs = vec![make("base", 0), make("other", 20)];
         let rows = crate::compare::compare(&designs, 0.10).unwrap();
-        let html = render_report(&designs, &rows, &[], None, &[], &[], 200, 1, 0.10);
+        let html = render_report(
+            &designs,
+            &rows,
+            &[],
+            None,
+            &[],
+            &[],
+            ReportSettings { trials: 200, seed: 1, min_effect: 0.10 },
+        );
         let row = html.lines().find(|l| l.contains("data-design=\"other\"")).unwrap();
         let cells: Vec<&str> =
             row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap()).collect();
@@ -788,14 +809,16 @@ mod tests {
         for r in &mut rows {
             (r.ci_low, r.ci_high) = (f64::NAN, f64::NAN);
         }
-        let html = render_report(&d, &rows, &[], None, &[], &[], 1, 1, 0.10);
+        let html =
+            render_report(&d, &rows, &[], None, &[], &[], ReportSettings { trials: 1, seed: 1, min_effect: 0.10 });
         assert!(html.contains("<td>n/a</td>") && !html.contains("n/a]"), "{html}");
     }
 
     #[test]
     fn the_report_claims_only_what_the_numbers_support() {
         let (d, rows) = designs(4.0);
-        let html = render_report(&d, &rows, &[], None, &[], &[], 200, 1, 0.10);
+        let html =
+            render_report(&d, &rows, &[], None, &[], &[], ReportSettings { trials: 200, seed: 1, min_effect: 0.10 });
         assert!(!html.contains("not from luck"));
         assert!(html.contains("simulation noise only, not uncertainty in the scenario"));
         assert!(html.contains("common random numbers"));

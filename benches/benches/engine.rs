@@ -1,15 +1,19 @@
-//! Engine throughput: events per second for the reference hospital, and for
-//! a bare priority-queue loop of the same event count, so that the engine's
-//! overhead over its queue reads as a ratio; trial cost as the estate grows
-//! (1k / 10k / 100k devices); and a whole 1,000-trial run.
+//! Engine throughput: events per second for the reference hospital, for a
+//! bare priority-queue loop of the same event count, and for the bare loop's
+//! own work done through the engine (a bench-only mechanism), so that the
+//! engine's overhead over its queue, and the mechanisms' work on top of it,
+//! read as ratios; trial cost as the estate grows (1k / 10k / 100k devices);
+//! and a whole 1,000-trial run.
 //!
 //! Run with `cargo bench -p iomtsim-benches`.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use iomtsim_sim::{Engine, Event, EventQueue, HandlerId, InstanceId, RunOptions, ScenarioSource, SimTime, load_model};
+use iomtsim_sim::prelude::*;
+use iomtsim_sim::{Engine, EventQueue, Registry, RunOptions, ScenarioSource, load_model};
 use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 const REFERENCE: &str = include_str!("../../scenarios/hospital/regional-flat.toml");
 const SEED: u64 = 20170512;
@@ -22,6 +26,89 @@ fn engine(name: &str, text: &str) -> Engine {
     let model = load_model(ScenarioSource::from_text(name, text.to_owned()), &iomtsim_attacks::registry())
         .unwrap_or_else(|e| panic!("{e}"));
     Engine::new(model)
+}
+
+/// `[attacks.<id>]` of kind `churn` (this benchmark only): the bare loop's
+/// work as a mechanism. At the start it schedules `pending` events; each
+/// event touches one device's counter in the mechanism's own resource and
+/// schedules a successor at a random later time, until the trial has
+/// handled `events`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ChurnParams {
+    events: u64,
+    pending: u32,
+}
+
+struct ChurnFactory;
+
+impl PluginSpec for ChurnFactory {
+    type Params = ChurnParams;
+    const KIND: &'static str = "churn";
+    const ROLE: Role = Role::Attack;
+    const SUMMARY: &'static str = "benchmark only: pops, touches a device, pushes";
+
+    fn configure(p: ChurnParams, _: &Section<'_>, _: &Scenario) -> Result<Box<dyn Plugin>, Vec<Diagnostic>> {
+        Ok(Box::new(Churn { events: p.events, pending: p.pending }))
+    }
+}
+
+struct Churn {
+    events: u64,
+    pending: u32,
+}
+
+/// One instance's trial: its counters, its generator (as the bare loop's)
+/// and how many events are left to schedule.
+struct Counters {
+    touched: Vec<u32>,
+    rng: ChaCha8Rng,
+    left: u64,
+    handler: HandlerId,
+}
+
+impl Plugin for Churn {
+    fn build(&self, b: &mut SimBuilder) {
+        let handler = b.handler("churn.step", churn_step);
+        b.init_resource::<Instances<Counters>>();
+        let (me, events, pending) = (b.instance(), self.events, self.pending);
+        b.on_trial_start(move |mut sim: Sim, mut all: ResMut<Instances<Counters>>| {
+            let mut rng = ChaCha8Rng::seed_from_u64(sim.key(me).value());
+            for i in 0..pending {
+                let at = SimTime(rng.next_u64() % 1_000_000);
+                sim.schedule_at(at, handler, i % sim.device_count(), 0).expect("before the start");
+            }
+            let touched = vec![0; sim.device_count() as usize];
+            all.insert(me, Counters { touched, rng, left: events.saturating_sub(u64::from(pending)), handler });
+        });
+    }
+}
+
+fn churn_step(In(e): In<Event>, mut sim: Sim, mut all: ResMut<Instances<Counters>>) {
+    let c = all.get_mut(e.instance);
+    c.touched[e.target as usize] += 1;
+    if c.left > 0 {
+        c.left -= 1;
+        let target = (c.rng.next_u64() % u64::from(sim.device_count())) as u32;
+        let delay = SimDuration(c.rng.next_u64() % 1_000_000);
+        sim.schedule_in(delay, c.handler, target, 0);
+    }
+}
+
+/// A flat estate of `devices` devices with nothing but the churn on it.
+fn churn_scenario(devices: u32, events: u64, pending: usize) -> String {
+    format!(
+        r#"
+        name = "churn"
+        duration = "30d"
+        zones = [{{ id = "lan" }}]
+        device_types = [{{ id = "host", services = ["https"] }}]
+        placement = [{{ zone = "lan", device_type = "host", count = {devices} }}]
+        [attacks.churn]
+        events = {events}
+        pending = {pending}
+        "#
+    )
 }
 
 /// The same pop-touch-push work with no engine around it: pop the earliest
@@ -73,6 +160,21 @@ fn reference_hospital(c: &mut Criterion) {
     // The same event count through a bare heap holding as many events as
     // the engine's queue held on average.
     group.bench_function("bare_queue_same_events", |b| b.iter(|| black_box(bare_queue_loop(events, devices, pending))));
+    // The bare loop's work through the engine, on an estate as large, in
+    // as many trials: what the engine adds over its queue, without the
+    // mechanisms' own work (draws, books, set-up).
+    let churn = {
+        static CHURN: ChurnFactory = ChurnFactory;
+        let text = churn_scenario(devices as u32, events / u64::from(BATCH), pending);
+        let model = load_model(ScenarioSource::from_text("churn.toml", text), &Registry::new(vec![&CHURN]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Engine::new(model)
+    };
+    let dispatched: u64 = churn.run_sequential(SEED, 0..BATCH, false).iter().map(|r| r.dispatches).sum();
+    assert_eq!(dispatched, events / u64::from(BATCH) * u64::from(BATCH), "the churn handles as many events");
+    group.bench_function("engine_bare_work_same_events", |b| {
+        b.iter(|| black_box(churn.run_sequential(SEED, 0..BATCH, false)))
+    });
     group.finish();
 }
 

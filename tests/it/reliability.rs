@@ -102,27 +102,38 @@ fn an_existing_output_folder_is_not_overwritten_without_force() {
 /// Starts a long run of the reference hospital in small batches and returns
 /// once at least `batches` of them are on disk.
 fn start_and_wait(dir: &Path, out: &str, batches: usize) -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_iomtsim"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iomtsim"))
         .current_dir(dir)
         .args(["run", "--trials", "3000", "--batch-size", "25", "--out", out])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let parts = dir.join(out).join("parts");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let n = std::fs::read_dir(&parts)
+    if !committed_within(&dir.join(out).join("parts"), batches, Duration::from_secs(120)) {
+        // Not left running behind a failed test.
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("no batch committed within two minutes");
+    }
+    child
+}
+
+/// Whether at least `batches` batches of trials are on disk in `parts`
+/// before `limit` has passed.
+fn committed_within(parts: &Path, batches: usize, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let n = std::fs::read_dir(parts)
             .map(|r| {
                 r.filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with("trials-"))).count()
             })
             .unwrap_or(0);
         if n >= batches {
-            return child;
+            return true;
         }
-        assert!(Instant::now() < deadline, "no batch committed within two minutes");
         std::thread::sleep(Duration::from_millis(2));
     }
+    false
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::dataset::{breakdown_frame, timeseries_frame, trials_frame};
 use crate::metrics::metric_infos;
 use crate::output::{write_parquet, write_text};
 use crate::plots::{HarmBy, plot_compromised_over_time, plot_distributions, plot_harm};
-use crate::report::{Figure, design_diagram, render_report};
+use crate::report::{Figure, ReportSettings, design_diagram, render_report};
 use crate::summary::with_major_outbreak;
 
 /// Files a comparison owns in its folder.
@@ -205,8 +205,15 @@ pub fn compare_designs(
         .collect();
     let mut summary = risk.as_ref().map(crate::risk::risk_sentences).unwrap_or_default();
     summary.extend(plain_summary(&rows, &designs, request.min_effect));
-    let html =
-        render_report(&designs, &rows, &summary, risk.as_ref(), &figures, &diagrams, trials, seed, request.min_effect);
+    let html = render_report(
+        &designs,
+        &rows,
+        &summary,
+        risk.as_ref(),
+        &figures,
+        &diagrams,
+        ReportSettings { trials, seed, min_effect: request.min_effect },
+    );
     write_text(&html, &out.join("report.html"))?;
     let manifest = serde_json::json!({
         "program": format!("iomtsim {}", env!("CARGO_PKG_VERSION")),
