@@ -10,7 +10,6 @@
 //! provenance), and raises a signal that subscribed mechanisms receive at
 //! the same instant, after the system that caused it returns.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bevy_ecs::entity::Entity;
@@ -213,12 +212,11 @@ impl TrialCore {
 /// fn isolate(In(e): In<Event>, mut sim: Sim, response: Res<Instances<Response>>) { … }
 /// ```
 #[derive(SystemParam)]
-pub struct Sim<'w, 's> {
+pub struct Sim<'w> {
     core: ResMut<'w, TrialCore>,
-    marker: PhantomData<&'s ()>,
 }
 
-impl Sim<'_, '_> {
+impl Sim<'_> {
     /// The current instant.
     #[inline]
     pub fn now(&self) -> SimTime {

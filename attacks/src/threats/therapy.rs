@@ -222,14 +222,12 @@ impl Campaign {
         all.sort_unstable();
         let devices = sim.device_count() as usize;
         let mut rank = vec![u32::MAX; devices];
-        for (r, &(_, d)) in all.iter().enumerate() {
-            rank[d as usize] = r as u32;
-        }
         // Each zone's targets in rank order, read off the order of all:
         // a foothold zone's list merges the lists of the zones it reaches
         // (a copy when it reaches one, as most do).
         let mut by_zone: Vec<Vec<(u32, DeviceIndex)>> = vec![Vec::new(); plan.listeners.len()];
         for (r, &(_, d)) in all.iter().enumerate() {
+            rank[d as usize] = r as u32;
             by_zone[usize::from(sim.device(d).zone.0)].push((r as u32, d));
         }
         let order: Vec<Vec<(u32, DeviceIndex)>> = plan
