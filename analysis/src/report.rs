@@ -627,14 +627,7 @@ mod tests {
             "name = \"many\"\nduration = \"1d\"\nshared_networks = [{{ id = \"n\", services = [\"smb\"] }}]\n\
              zones = [{zones}]\nconduits = [{conduits}]\ndevice_types = [{{ id = \"pc\" }}]\nplacement = [{placement}]\n"
         );
-        let mut design = procurement_like_design();
-        design.model = std::sync::Arc::new(
-            iomtsim_sim::load_model(
-                iomtsim_sim::ScenarioSource::from_text("m.toml", text),
-                &iomtsim_sim::Registry::default(),
-            )
-            .unwrap(),
-        );
+        let design = design_of_text(text);
         let svg = design_diagram(&design);
         assert_eq!(svg.matches("class=\"zone\"").count(), MOST_ZONES_DRAWN);
         assert!(svg.contains("the 24 largest of 2,000 zones"), "says what it leaves out");
@@ -644,17 +637,21 @@ mod tests {
 
     #[test]
     fn a_zone_of_one_device_says_device() {
-        let mut design = procurement_like_design();
-        let text = design.model.scenario.source.text.replace("count = 3", "count = 1");
-        design.model = std::sync::Arc::new(
-            iomtsim_sim::load_model(
-                iomtsim_sim::ScenarioSource::from_text("z.toml", text),
-                &iomtsim_sim::Registry::default(),
-            )
-            .unwrap(),
-        );
+        let text = procurement_like_design().model.scenario.source.text.replace("count = 3", "count = 1");
+        let design = design_of_text(text);
         let svg = design_diagram(&design);
         assert!(svg.contains(">1 device<") && !svg.contains(">1 devices<"), "{svg}");
+    }
+
+    /// A design like the procurement one, of the scenario `text`.
+    fn design_of_text(text: String) -> Design {
+        let mut design = procurement_like_design();
+        let model = iomtsim_sim::load_model(
+            iomtsim_sim::ScenarioSource::from_text("design.toml", text),
+            &iomtsim_sim::Registry::default(),
+        );
+        design.model = std::sync::Arc::new(model.unwrap());
+        design
     }
 
     fn numbers(attr: &str) -> Vec<f64> {
